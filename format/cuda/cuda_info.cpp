@@ -1,0 +1,27 @@
+// golf-cuda-info: prints the CUDA runtime, cuBLAS and NCCL versions and the visible GPUs. It links every CUDA
+// library golf uses, so building it proves the toolchain works; on a machine without a GPU it says so and exits 0.
+#include <cublasLt.h>
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+#include <nccl.h>
+
+#include <cstdio>
+
+int main() {
+  int runtime = 0, nccl = 0;
+  cudaRuntimeGetVersion(&runtime);
+  ncclGetVersion(&nccl);
+  std::printf("CUDA runtime %d, cuBLASLt %zu, NCCL %d\n", runtime, cublasLtGetVersion(), nccl);
+  int n = 0;
+  cudaError_t err = cudaGetDeviceCount(&n);
+  if (err != cudaSuccess || n == 0) {
+    std::printf("no CUDA device visible (%s)\n", err == cudaSuccess ? "0 devices" : cudaGetErrorString(err));
+    return 0;
+  }
+  for (int i = 0; i < n; i++) {
+    cudaDeviceProp p;
+    cudaGetDeviceProperties(&p, i);
+    std::printf("GPU %d: %s, sm_%d%d, %.1f GiB\n", i, p.name, p.major, p.minor, (double)p.totalGlobalMem / (1 << 30));
+  }
+  return 0;
+}

@@ -1,0 +1,115 @@
+// mapped_file.cpp: POSIX mmap of a whole file, whole-file reads, and atomic writes (temp + fsync + rename).
+#include "mapped_file.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace golf {
+
+namespace {
+Status io_error(const std::string& what, const std::string& path) {
+  return Status(StatusCode::io_error, path + ": " + what + ": " + std::strerror(errno));
+}
+}  // namespace
+
+MappedFile::~MappedFile() {
+  if (data_) munmap(data_, size_);
+}
+
+Status MappedFile::open(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return io_error("cannot open", path);
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    Status s = io_error("cannot stat", path);
+    ::close(fd);
+    return s;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Status(StatusCode::io_error, path + ": not a regular file");
+  }
+  size_ = (size_t)st.st_size;
+  if (size_ == 0) {
+    ::close(fd);
+    return Status::Ok();
+  }
+  void* p = mmap(nullptr, size_, PROT_READ, MAP_SHARED, fd, 0);
+  ::close(fd);  // the mapping keeps the file alive
+  if (p == MAP_FAILED) {
+    size_ = 0;
+    return io_error("cannot mmap", path);
+  }
+  data_ = (uint8_t*)p;
+  return Status::Ok();
+}
+
+Status read_file_bytes(const std::string& path, std::string* out) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return io_error("cannot open", path);
+  std::string buf;
+  char chunk[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, chunk, sizeof chunk);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      Status s = io_error("read failed", path);
+      ::close(fd);
+      return s;
+    }
+    if (n == 0) break;
+    buf.append(chunk, (size_t)n);
+  }
+  ::close(fd);
+  *out = std::move(buf);
+  return Status::Ok();
+}
+
+Status write_file_atomic(const std::string& path, const void* data, size_t size) {
+  std::string tmp = path + ".tmp." + std::to_string(getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return io_error("cannot create", tmp);
+  const char* p = (const char*)data;
+  size_t left = size;
+  while (left > 0) {
+    ssize_t n = ::write(fd, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      Status s = io_error("write failed", tmp);
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return s;
+    }
+    p += n;
+    left -= (size_t)n;
+  }
+  if (fsync(fd) != 0) {
+    Status s = io_error("fsync failed", tmp);
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return s;
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    Status s = io_error("cannot rename temp file over", path);
+    ::unlink(tmp.c_str());
+    return s;
+  }
+  // Make the rename itself durable.
+  std::string dir = ".";
+  size_t slash = path.find_last_of('/');
+  if (slash != std::string::npos) dir = slash == 0 ? "/" : path.substr(0, slash);
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    fsync(dfd);
+    ::close(dfd);
+  }
+  return Status::Ok();
+}
+
+}  // namespace golf

@@ -1,0 +1,168 @@
+// golf-inspect: prints what a .golf file holds (header, config, tokenizer, tensors with their bits per weight,
+// metadata), its total against the challenge's 16,000,000-byte budget, and whether every checksum holds.
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <string>
+
+#include "golf_file.h"
+
+namespace {
+
+constexpr uint64_t kBudgetBytes = 16000000;
+
+void usage(FILE* f) {
+  std::fprintf(f,
+               "usage: golf-inspect FILE.golf [--json]\n"
+               "Prints the header, config, tokenizer summary, tensor table (name, shape, dtype, codec, stored bytes,\n"
+               "bits per weight), metadata, the total against the 16,000,000-byte budget and the checksum status.\n"
+               "  --json   machine-readable output on stdout\n"
+               "Exit status: 0 file valid, 1 file invalid or unreadable, 2 bad usage.\n");
+}
+
+std::string shape_string(const std::vector<uint64_t>& dims) {
+  std::string s = "[";
+  for (size_t i = 0; i < dims.size(); i++) s += (i ? ", " : "") + std::to_string(dims[i]);
+  return s + "]";
+}
+
+std::string with_commas(uint64_t v) {
+  std::string s = std::to_string(v);
+  for (int i = (int)s.size() - 3; i > 0; i -= 3) s.insert((size_t)i, ",");
+  return s;
+}
+
+const char* piece_type_name(golf::PieceType t) {
+  switch (t) {
+    case golf::PieceType::normal: return "normal";
+    case golf::PieceType::unknown: return "unknown";
+    case golf::PieceType::control: return "control";
+    case golf::PieceType::user_defined: return "user_defined";
+    case golf::PieceType::unused: return "unused";
+    case golf::PieceType::byte: return "byte";
+  }
+  return "?";
+}
+
+nlohmann::ordered_json kv_json(const golf::KeyValues& kv) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  for (const golf::KvEntry& e : kv.entries()) {
+    switch (e.type) {
+      case golf::KvType::int_: j[e.key] = e.i; break;
+      case golf::KvType::float_: j[e.key] = e.f; break;
+      case golf::KvType::string: j[e.key] = e.s; break;
+      case golf::KvType::bool_: j[e.key] = e.b; break;
+      case golf::KvType::int_array: j[e.key] = e.ints; break;
+      case golf::KvType::float_array: j[e.key] = e.floats; break;
+    }
+  }
+  return j;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string path;
+  bool json = false;
+  for (int i = 1; i < argc; i++) {
+    if (!std::strcmp(argv[i], "--json")) json = true;
+    else if (!std::strcmp(argv[i], "-h") || !std::strcmp(argv[i], "--help")) { usage(stdout); return 0; }
+    else if (argv[i][0] == '-') { std::fprintf(stderr, "golf-inspect: unknown option %s\n", argv[i]); usage(stderr); return 2; }
+    else if (path.empty()) path = argv[i];
+    else { usage(stderr); return 2; }
+  }
+  if (path.empty()) { usage(stderr); return 2; }
+
+  std::unique_ptr<golf::GolfFile> f;
+  golf::Status st = golf::GolfFile::open(path, &f);
+  if (!st.ok()) {
+    if (json) {
+      nlohmann::ordered_json j = {{"file", path}, {"valid", false}, {"error", st.message()},
+                                  {"error_code", golf::status_code_name(st.code())}};
+      std::printf("%s\n", j.dump(2).c_str());
+    }
+    std::fprintf(stderr, "golf-inspect: %s\n", st.message().c_str());
+    return 1;
+  }
+  golf::Status verify = f->verify_all();
+
+  uint64_t weights = 0, stored = 0;
+  for (const golf::TensorInfo& t : f->tensors()) weights += t.layout.count, stored += t.stored_size;
+  std::map<std::string, int> piece_types;
+  if (f->has_tokenizer())
+    for (const auto& p : f->tokenizer().pieces) piece_types[piece_type_name(p.type)]++;
+
+  if (json) {
+    nlohmann::ordered_json j;
+    j["file"] = path;
+    j["valid"] = verify.ok();
+    j["version"] = std::to_string(f->version_major()) + "." + std::to_string(f->version_minor());
+    j["file_bytes"] = f->file_size();
+    j["budget_bytes"] = kBudgetBytes;
+    j["fits_budget"] = f->file_size() <= kBudgetBytes;
+    j["checksums"] = verify.ok() ? "ok" : verify.message();
+    for (const auto& s : f->sections())
+      j["sections"].push_back({{"kind", s.kind}, {"required", (bool)(s.flags & golf::kSectionRequired)},
+                               {"offset", s.offset}, {"size", s.size}});
+    j["config"] = kv_json(f->config());
+    j["metadata"] = kv_json(f->metadata());
+    if (f->has_tokenizer()) {
+      const golf::TokenizerData& t = f->tokenizer();
+      j["tokenizer"] = {{"model_type", t.model_type}, {"pieces", t.pieces.size()}, {"normalizer", t.normalizer_name},
+                        {"byte_fallback", t.has(golf::kTokByteFallback)}, {"unk_id", t.unk_id}, {"bos_id", t.bos_id},
+                        {"eos_id", t.eos_id}, {"pad_id", t.pad_id}, {"piece_types", piece_types}};
+    }
+    for (const golf::TensorInfo& t : f->tensors())
+      j["tensors"].push_back({{"name", t.name}, {"shape", t.dims}, {"dtype", golf::dtype_name(t.dtype)},
+                              {"codec", golf::codec_name(t.codec)}, {"group_size", t.group_size},
+                              {"stored_bytes", t.stored_size},
+                              {"bits_per_weight", 8.0 * (double)t.stored_size / (double)t.layout.count}});
+    j["total_weights"] = weights;
+    j["total_tensor_bytes"] = stored;
+    std::printf("%s\n", j.dump(2).c_str());
+    return verify.ok() ? 0 : 1;
+  }
+
+  std::printf("%s: .golf version %u.%u, %s bytes, %zu sections\n", path.c_str(), f->version_major(),
+              f->version_minor(), with_commas(f->file_size()).c_str(), f->sections().size());
+  for (const auto& s : f->sections())
+    std::printf("  section %-4s %-8s offset %10llu  size %10llu\n", s.kind.c_str(),
+                (s.flags & golf::kSectionRequired) ? "required" : "optional", (unsigned long long)s.offset,
+                (unsigned long long)s.size);
+  std::printf("config:\n");
+  for (const auto& e : f->config().entries()) std::printf("  %-20s %s\n", e.key.c_str(), e.value_string().c_str());
+  if (f->has_tokenizer()) {
+    const golf::TokenizerData& t = f->tokenizer();
+    std::printf("tokenizer: %s, %zu pieces (", t.model_type == golf::kModelBpe ? "BPE" : "non-BPE", t.pieces.size());
+    bool first = true;
+    for (const auto& kv : piece_types) std::printf("%s%d %s", first ? "" : ", ", kv.second, kv.first.c_str()), first = false;
+    std::printf("), normalizer %s, byte_fallback %s, unk %d bos %d eos %d pad %d\n", t.normalizer_name.c_str(),
+                t.has(golf::kTokByteFallback) ? "on" : "off", t.unk_id, t.bos_id, t.eos_id, t.pad_id);
+  } else {
+    std::printf("tokenizer: none\n");
+  }
+  std::printf("tensors:\n  %-32s %-14s %-5s %-5s %5s %12s %8s\n", "name", "shape", "dtype", "codec", "group", "bytes",
+              "bits/w");
+  for (const golf::TensorInfo& t : f->tensors())
+    std::printf("  %-32s %-14s %-5s %-5s %5u %12s %8.3f\n", t.name.c_str(), shape_string(t.dims).c_str(),
+                golf::dtype_name(t.dtype), golf::codec_name(t.codec), t.group_size,
+                with_commas(t.stored_size).c_str(), 8.0 * (double)t.stored_size / (double)t.layout.count);
+  std::printf("  %zu tensors, %s weights, %s bytes of tensor data (%.3f bits per weight)\n", f->tensors().size(),
+              with_commas(weights).c_str(), with_commas(stored).c_str(),
+              weights ? 8.0 * (double)stored / (double)weights : 0.0);
+  if (!f->metadata().empty()) {
+    std::printf("metadata:\n");
+    for (const auto& e : f->metadata().entries()) std::printf("  %-20s %s\n", e.key.c_str(), e.value_string().c_str());
+  }
+  if (f->file_size() <= kBudgetBytes)
+    std::printf("budget: %s of %s bytes (%.2f%%), %s to spare\n", with_commas(f->file_size()).c_str(),
+                with_commas(kBudgetBytes).c_str(), 100.0 * (double)f->file_size() / (double)kBudgetBytes,
+                with_commas(kBudgetBytes - f->file_size()).c_str());
+  else
+    std::printf("budget: OVER by %s bytes (%s of %s)\n", with_commas(f->file_size() - kBudgetBytes).c_str(),
+                with_commas(f->file_size()).c_str(), with_commas(kBudgetBytes).c_str());
+  std::printf("checksums: %s\n", verify.ok() ? "ok (file, every section, every tensor)" : verify.message().c_str());
+  return verify.ok() ? 0 : 1;
+}

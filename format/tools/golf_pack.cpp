@@ -1,0 +1,198 @@
+// golf-pack: builds a .golf file from a safetensors file of fp32/fp16/bf16 weights, a JSON architecture config and a
+// SentencePiece .model, quantizing each tensor by a recipe; prints each tensor's size and quantization error.
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <cstring>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "golf_writer.h"
+#include "mapped_file.h"
+#include "model_config.h"
+#include "recipe.h"
+#include "safetensors.h"
+#include "spm_model.h"
+
+namespace {
+
+void usage(FILE* f) {
+  std::fprintf(f,
+      "usage: golf-pack --weights W.safetensors --config C.json --tokenizer T.model -o OUT.golf [options]\n"
+      "Packs a model into one checksummed .golf file and reports size and quantization error per tensor.\n"
+      "  --weights FILE      safetensors with the tensors of format/SPEC.md §3.1 (F32, F16 or BF16)\n"
+      "  --config FILE       JSON object of CONF keys (SPEC.md §3.1), e.g. {\"arch\": \"golf-gpt\", \"vocab_size\": 1024, ...}\n"
+      "  --tokenizer FILE    SentencePiece .model (BPE); stored whole in the file\n"
+      "  -o, --output FILE   the .golf to write (atomically)\n"
+      "  --preset NAME       default: matrices of > 65,536 elements q8 per row + rans, the rest f32 (the default)\n"
+      "                      challenge: the challenge's export: <= 65,536 elements f32, else q8 p99.99984 floor 1/127\n"
+      "                      raw: like default, codec raw (tensors used in place from an mmap)\n"
+      "  --quant PAT=SPEC    rule for tensors matching the glob PAT, first match wins; SPEC is\n"
+      "                      DTYPE[:g32|g64|g128][:p<pct>|:k<k>][:floor<v>][:raw|:rans], DTYPE f32 f16 bf16 q2..q8\n"
+      "                      e.g. --quant 'blocks.*.mlp.*=q6:k12.85' --quant 'tok_emb.weight=q8:g64'\n"
+      "  --codec raw|rans    codec of every quantized tensor, overriding rules\n"
+      "  --meta KEY=VALUE    provenance string stored in META (repeatable)\n"
+      "  --allow-extra       keep tensors the architecture does not name (otherwise an error)\n"
+      "  -q, --quiet         print only the summary line\n");
+}
+
+golf::Status config_from_json(const std::string& path, golf::ModelConfig* out) {
+  std::string text;
+  GOLF_RETURN_IF_ERROR(golf::read_file_bytes(path, &text));
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    return golf::Status(golf::StatusCode::bad_format, path + ": not a JSON object");
+  golf::KeyValues kv;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const auto& v = it.value();
+    if (v.is_boolean()) kv.set_bool(it.key(), v.get<bool>());
+    else if (v.is_number_integer()) kv.set_int(it.key(), v.get<int64_t>());
+    else if (v.is_number()) kv.set_float(it.key(), v.get<double>());
+    else if (v.is_string()) kv.set_string(it.key(), v.get<std::string>());
+    else return golf::Status(golf::StatusCode::bad_format, path + ": key '" + it.key() + "' must be a number, string or bool");
+  }
+  // Catch typos first: every key must be one the architecture knows.
+  golf::KeyValues canonical;
+  golf::model_config_to_kv(golf::ModelConfig(), &canonical);
+  for (const auto& e : kv.entries())
+    if (!canonical.find(e.key))
+      return golf::Status(golf::StatusCode::invalid_argument, path + ": unknown config key '" + e.key + "'");
+  golf::ModelConfig c;
+  golf::Status st = golf::model_config_from_kv(kv, &c);
+  if (!st.ok()) return st.prefix(path + ": ");
+  *out = c;
+  return golf::Status::Ok();
+}
+
+std::string shape_string(const std::vector<uint64_t>& dims) {
+  std::string s = "[";
+  for (size_t i = 0; i < dims.size(); i++) s += (i ? ", " : "") + std::to_string(dims[i]);
+  return s + "]";
+}
+
+int fail(const golf::Status& st) {
+  std::fprintf(stderr, "golf-pack: %s\n", st.message().c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string weights, config, tokenizer, output;
+  std::vector<std::string> metas;
+  golf::PackRecipe recipe;
+  bool allow_extra = false, quiet = false;
+  for (int i = 1; i < argc; i++) {
+    std::string a = argv[i];
+    auto value = [&](const char* flag) -> const char* {
+      if (i + 1 >= argc) { std::fprintf(stderr, "golf-pack: %s needs a value\n", flag); std::exit(2); }
+      return argv[++i];
+    };
+    if (a == "-h" || a == "--help") { usage(stdout); return 0; }
+    else if (a == "--weights") weights = value("--weights");
+    else if (a == "--config") config = value("--config");
+    else if (a == "--tokenizer") tokenizer = value("--tokenizer");
+    else if (a == "-o" || a == "--output") output = value("--output");
+    else if (a == "--preset") { golf::Status st = recipe.set_preset(value("--preset")); if (!st.ok()) return fail(st); }
+    else if (a == "--quant") { golf::Status st = recipe.add_rule(value("--quant")); if (!st.ok()) return fail(st); }
+    else if (a == "--codec") {
+      golf::Codec c;
+      std::string v = value("--codec");
+      if (!golf::codec_from_name(v, &c)) { std::fprintf(stderr, "golf-pack: --codec must be raw or rans\n"); return 2; }
+      recipe.force_codec(c);
+    }
+    else if (a == "--meta") metas.push_back(value("--meta"));
+    else if (a == "--allow-extra") allow_extra = true;
+    else if (a == "-q" || a == "--quiet") quiet = true;
+    else { std::fprintf(stderr, "golf-pack: unknown argument '%s'\n", a.c_str()); usage(stderr); return 2; }
+  }
+  if (weights.empty() || config.empty() || tokenizer.empty() || output.empty()) {
+    std::fprintf(stderr, "golf-pack: --weights, --config, --tokenizer and -o are required\n");
+    usage(stderr);
+    return 2;
+  }
+
+  golf::ModelConfig cfg;
+  golf::Status st = config_from_json(config, &cfg);
+  if (!st.ok()) return fail(st);
+  golf::TokenizerData tok;
+  st = golf::spm_model_load(tokenizer, &tok);
+  if (!st.ok()) return fail(st);
+  if ((int)tok.pieces.size() > cfg.vocab_size)
+    return fail(golf::Status(golf::StatusCode::invalid_argument,
+                             tokenizer + " has " + std::to_string(tok.pieces.size()) + " pieces, more than vocab_size " +
+                                 std::to_string(cfg.vocab_size) + " in " + config));
+  golf::SafetensorsFile st_file;
+  st = golf::safetensors_load(weights, &st_file);
+  if (!st.ok()) return fail(st);
+
+  // Every tensor the architecture needs, with its shape; extras only when allowed.
+  std::vector<std::string> order;
+  std::set<std::string> expected;
+  for (const golf::TensorSpec& spec : golf::model_tensor_specs(cfg)) {
+    auto it = st_file.tensors.find(spec.name);
+    if (it == st_file.tensors.end())
+      return fail(golf::Status(golf::StatusCode::invalid_argument, weights + ": missing tensor '" + spec.name + "' " +
+                                                                      shape_string(spec.shape) + " required by " + config));
+    if (it->second.shape != spec.shape)
+      return fail(golf::Status(golf::StatusCode::invalid_argument,
+                               weights + ": tensor '" + spec.name + "' has shape " + shape_string(it->second.shape) +
+                                   ", the config needs " + shape_string(spec.shape)));
+    order.push_back(spec.name);
+    expected.insert(spec.name);
+  }
+  for (const std::string& name : st_file.names) {
+    if (expected.count(name)) continue;
+    if (!allow_extra)
+      return fail(golf::Status(golf::StatusCode::invalid_argument,
+                               weights + ": tensor '" + name + "' is not part of the architecture (pass --allow-extra to keep it)"));
+    order.push_back(name);
+  }
+
+  golf::GolfWriter writer;
+  golf::model_config_to_kv(cfg, &writer.config());
+  writer.set_tokenizer(tok);
+  writer.metadata().set_string("created_by", "golf-pack");
+  for (const std::string& m : metas) {
+    size_t eq = m.find('=');
+    if (eq == std::string::npos || !golf::kv_key_is_valid(m.substr(0, eq)))
+      return fail(golf::Status(golf::StatusCode::invalid_argument, "--meta '" + m + "' is not key=value (key: a-z 0-9 _ .)"));
+    writer.metadata().set_string(m.substr(0, eq), m.substr(eq + 1));
+  }
+
+  if (!quiet)
+    std::printf("%-32s %-12s %-26s %12s %8s %10s %10s\n", "tensor", "shape", "recipe", "bytes", "bits/w", "max_abs",
+                "rel_rms");
+  uint64_t total_weights = 0;
+  for (const std::string& name : order) {
+    const golf::SafeTensor& t = st_file.tensors.at(name);
+    std::vector<float> values;
+    st = golf::safetensor_to_f32(t, &values);
+    if (!st.ok()) return fail(st.prefix(weights + ": tensor '" + name + "': "));
+    std::vector<uint64_t> dims = t.shape;
+    if (dims.empty()) dims = {1};  // a scalar is stored as a 1-element vector
+    golf::TensorPlan plan = recipe.plan_for(name, dims);
+    golf::TensorRecord rec;
+    golf::QuantError err;
+    st = golf::make_tensor_record(name, dims, values.data(), plan, &rec, &err);
+    if (!st.ok()) return fail(st);
+    st = writer.add_tensor(std::move(rec));
+    if (!st.ok()) return fail(st);
+    uint64_t bytes = writer.last_stored_size();
+    total_weights += values.size();
+    if (!quiet)
+      std::printf("%-32s %-12s %-26s %12llu %8.3f %10.3g %10.3g\n", name.c_str(), shape_string(dims).c_str(),
+                  plan.spec.c_str(), (unsigned long long)bytes, 8.0 * (double)bytes / (double)values.size(), err.max_abs,
+                  err.rel_rms);
+  }
+  std::vector<uint8_t> bytes;
+  st = writer.serialize(&bytes);
+  if (!st.ok()) return fail(st);
+  st = golf::write_file_atomic(output, bytes.data(), bytes.size());
+  if (!st.ok()) return fail(st);
+  std::printf("wrote %s: %zu bytes, %llu weights, %.3f bits per weight; %s the 16,000,000-byte budget\n", output.c_str(),
+              bytes.size(), (unsigned long long)total_weights, 8.0 * (double)bytes.size() / (double)total_weights,
+              bytes.size() <= 16000000 ? "within" : "OVER");
+  return 0;
+}
