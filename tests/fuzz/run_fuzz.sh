@@ -5,7 +5,7 @@ set -euo pipefail
 build="$1"; seconds="${2:-60}"
 corpus="$build/fuzz-corpus"; artifacts="$build/fuzz-artifacts"
 mkdir -p "$corpus" "$artifacts"
-ninja -C "$build" make_fuzz_seeds fuzz_reader >/dev/null
+ninja -C "$build" tests/fuzz/make_fuzz_seeds tests/fuzz/fuzz_reader >/dev/null
 "$build/tests/fuzz/make_fuzz_seeds" "$corpus" >/dev/null
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
   "$build/tests/fuzz/fuzz_reader" "$corpus" -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=65536 \
