@@ -1,7 +1,7 @@
-// shard.h: the challenge's token shard format (challenge.md §2.1), read and written exactly: a header of 256
-// little-endian int32 (magic 20240520, version 1, num_tokens, the rest zero), then num_tokens little-endian uint16
-// token ids. A shard is valid only if its size is exactly 1024 + 2 * num_tokens bytes. Files are named
-// `<prefix>_<split>_%06d.bin`, prefix "fineweb" by default, split "train" or "val".
+// shard.h: the challenge's token shard format (challenge.md §2.1; written by golf-data, read by golf-train and
+// golf-eval), exactly: a header of 256 little-endian int32 (magic 20240520, version 1, num_tokens, the rest zero), then
+// num_tokens little-endian uint16 token ids. A shard is valid only if its size is exactly 1024 + 2 * num_tokens bytes.
+// Files are named `<prefix>_<split>_%06d.bin`, prefix "fineweb" by default, split "train" or "val".
 #pragma once
 #include <cstddef>
 #include <cstdint>
