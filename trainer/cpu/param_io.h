@@ -1,0 +1,65 @@
+// param_io.h: parameters (and any other named fp32/int32 tensors: gradients, optimizer state, test batches) to and
+// from safetensors files, the format the PyTorch reference (tests/reference/golf_gpt.py) reads and writes.
+// safetensors: u64 LE header length, a JSON header {name: {dtype, shape, data_offsets}, "__metadata__": {str: str}},
+// then the raw little-endian tensor bytes. The model config travels in metadata key "golf.config" as a JSON object
+// of the SPEC.md §3.1 CONF keys.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "model_config.h"  // defines: ModelConfig
+#include "params.h"        // defines: ParamStore, ParamLayout
+#include "status.h"        // defines: Status
+
+namespace golf::train_cpu {
+
+enum class TensorDtype { f32, i32 };
+
+// A tensor to write; `data` holds numel(shape) elements of `dtype`.
+struct TensorRef {
+  std::string name;
+  TensorDtype dtype = TensorDtype::f32;
+  std::vector<int64_t> shape;
+  const void* data = nullptr;
+};
+
+struct TensorFileEntry {
+  TensorDtype dtype = TensorDtype::f32;
+  std::vector<int64_t> shape;
+  size_t offset = 0;  // bytes into TensorFile::data
+  size_t numel = 0;
+};
+
+// A whole file read into memory (test and checkpoint sizes; tens of MB).
+struct TensorFile {
+  std::map<std::string, std::string> metadata;
+  std::map<std::string, TensorFileEntry> tensors;
+  std::vector<uint8_t> data;
+  const TensorFileEntry* find(const std::string& name) const;
+  const float* f32(const std::string& name) const;      // nullptr unless present with dtype f32
+  const int32_t* i32(const std::string& name) const;    // nullptr unless present with dtype i32
+};
+
+// Writes atomically (to path + ".tmp", then rename) so a crash never leaves a truncated checkpoint.
+Status tensor_file_write(const std::string& path, const std::vector<TensorRef>& tensors,
+                         const std::map<std::string, std::string>& metadata = {});
+Status tensor_file_read(const std::string& path, TensorFile* out);
+
+// ModelConfig <-> JSON object text (keys and types as SPEC.md §3.1; reading validates).
+std::string model_config_to_json(const ModelConfig& c);
+Status model_config_from_json(const std::string& json, ModelConfig* out);
+
+// TensorRefs of a buffer laid out as `layout` (the params, the grads, or a same-shaped state), named
+// prefix + tensor name.
+std::vector<TensorRef> layout_tensor_refs(const ParamLayout& layout, const float* base, const std::string& prefix = "");
+
+// Saves the parameters (metadata: golf.config, golf.kind = "params").
+Status params_save(const std::string& path, const ParamStore& s);
+// Copies every layout tensor from `file` into `base` (shapes must match exactly; extra tensors are ignored).
+Status params_load_buffer(const TensorFile& file, const ParamLayout& layout, float* base, const std::string& prefix = "");
+// Builds a ParamStore from the config stored in the file and loads its parameters (grads zeroed).
+Status param_store_load(const std::string& path, ParamStore* out);
+
+}  // namespace golf::train_cpu

@@ -1,0 +1,124 @@
+// params.cpp: layout of the flat parameter buffer (SPEC.md §3.1 names and order), optimizer routing, views.
+#include "params.h"
+
+#include <cstring>
+
+namespace golf::train_cpu {
+
+const char* param_group_name(ParamGroup g) {
+  switch (g) {
+    case ParamGroup::muon: return "muon";
+    case ParamGroup::adam_embed: return "adam_embed";
+    case ParamGroup::adam_head: return "adam_head";
+    case ParamGroup::adam_scalar: return "adam_scalar";
+  }
+  return "?";
+}
+
+ParamGroup param_group_route(const std::string& name, int ndim) {
+  if (name == "tok_emb.weight") return ParamGroup::adam_embed;
+  if (name == "lm_head.weight") return ParamGroup::adam_head;
+  // train_gpt.py CONTROL_TENSOR_NAME_PATTERNS, matched as substrings like `pattern in name`.
+  static const char* const control[] = {"attn_scale", "attn_scales", "mlp_scale", "mlp_scales", "resid_mix",
+                                        "resid_mixes", "q_gain", "skip_weight", "skip_weights"};
+  bool is_control = false;
+  for (const char* pat : control)
+    if (name.find(pat) != std::string::npos) is_control = true;
+  bool in_blocks = name.compare(0, 7, "blocks.") == 0;
+  if (in_blocks && ndim == 2 && !is_control) return ParamGroup::muon;
+  return ParamGroup::adam_scalar;
+}
+
+const ParamInfo* ParamLayout::find(const std::string& name) const {
+  for (const ParamInfo& t : tensors)
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+Status param_layout_build(const ModelConfig& cfg, ParamLayout* out) {
+  GOLF_RETURN_IF_ERROR(cfg.validate());
+  ParamLayout L;
+  L.config = cfg;
+  const int64_t d = cfg.model_dim, kv = cfg.kv_dim(), h = cfg.mlp_hidden, V = cfg.vocab_size;
+  const int64_t H = cfg.num_heads, S = cfg.num_skips();
+  size_t offset = 0;
+  auto add = [&](const std::string& name, std::vector<int64_t> shape) {
+    ParamInfo t;
+    t.name = name;
+    t.shape = std::move(shape);
+    t.numel = 1;
+    for (int64_t s : t.shape) t.numel *= (size_t)s;
+    t.offset = offset;
+    t.group = param_group_route(name, (int)t.shape.size());
+    offset += (t.numel + 15) & ~size_t(15);  // next tensor on a 64-byte boundary
+    L.tensors.push_back(std::move(t));
+  };
+  add("tok_emb.weight", {V, d});
+  if (!cfg.tie_embeddings) add("lm_head.weight", {V, d});
+  if (S > 0) add("skip_weights", {S, d});
+  for (int i = 0; i < cfg.num_layers; i++) {
+    const std::string p = "blocks." + std::to_string(i) + ".";
+    add(p + "attn.c_q.weight", {d, d});
+    add(p + "attn.c_k.weight", {kv, d});
+    add(p + "attn.c_v.weight", {kv, d});
+    add(p + "attn.proj.weight", {d, d});
+    add(p + "attn.q_gain", {H});
+    add(p + "mlp.fc.weight", {h, d});
+    add(p + "mlp.proj.weight", {d, h});
+    add(p + "attn_scale", {d});
+    add(p + "mlp_scale", {d});
+    add(p + "resid_mix", {2, d});
+  }
+  L.total = offset;
+  *out = std::move(L);
+  return Status::Ok();
+}
+
+void model_params_point(const ParamLayout& layout, float* base, ModelParams* out) {
+  // Walks the tensors in layout order, which param_layout_build fixes; names are not re-parsed.
+  const ModelConfig& cfg = layout.config;
+  size_t i = 0;
+  auto next = [&]() { return base + layout.tensors[i++].offset; };
+  out->tok_emb = next();
+  out->lm_head = cfg.tie_embeddings ? nullptr : next();
+  out->skip_weights = cfg.num_skips() > 0 ? next() : nullptr;
+  out->blocks.assign(cfg.num_layers, BlockParams{});
+  for (BlockParams& b : out->blocks) {
+    b.c_q = next();
+    b.c_k = next();
+    b.c_v = next();
+    b.proj = next();
+    b.q_gain = next();
+    b.fc = next();
+    b.mlp_proj = next();
+    b.attn_scale = next();
+    b.mlp_scale = next();
+    b.resid_mix = next();
+  }
+}
+
+Status param_store_init(const ModelConfig& cfg, ParamStore* out) {
+  GOLF_RETURN_IF_ERROR(param_layout_build(cfg, &out->layout));
+  size_t bytes = out->layout.total * sizeof(float);
+  if (!out->param_mem.allocate(bytes) || !out->grad_mem.allocate(bytes))
+    return Status(StatusCode::out_of_memory, "params: cannot allocate " + std::to_string(2 * bytes) + " bytes");
+  out->params = (float*)out->param_mem.data();
+  out->grads = (float*)out->grad_mem.data();
+  model_params_point(out->layout, out->params, &out->p);
+  model_params_point(out->layout, out->grads, &out->g);
+  return Status::Ok();
+}
+
+void param_store_zero_grads(ParamStore* s) { std::memset(s->grads, 0, s->layout.total * sizeof(float)); }
+
+float* param_store_param(ParamStore* s, const std::string& name) {
+  const ParamInfo* t = s->layout.find(name);
+  return t ? s->params + t->offset : nullptr;
+}
+
+float* param_store_grad(ParamStore* s, const std::string& name) {
+  const ParamInfo* t = s->layout.find(name);
+  return t ? s->grads + t->offset : nullptr;
+}
+
+}  // namespace golf::train_cpu
