@@ -25,8 +25,12 @@ TEST(EvalWindows, EveryTargetScoredExactlyOnce) {
             if (w.start > 0) min_context = std::min(min_context, p + 1);
           }
         }
-        for (int64_t t = 0; t < n - 1; t++) ASSERT_EQ(seen[t], 1) << "n " << n << " L " << L << " stride " << stride << " target " << t;
-        if (stride > 0 && stride < L && min_context != INT64_MAX) EXPECT_GE(min_context, L - stride + 1);
+        for (int64_t t = 0; t < n - 1; t++) {
+          ASSERT_EQ(seen[t], 1) << "n " << n << " L " << L << " stride " << stride << " target " << t;
+        }
+        if (stride > 0 && stride < L && min_context != INT64_MAX) {
+          EXPECT_GE(min_context, L - stride + 1);
+        }
       }
 }
 
