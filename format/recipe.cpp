@@ -8,16 +8,18 @@ namespace golf {
 
 namespace {
 bool parse_number(const std::string& s, double* out) {
+  // Parses "x" or "a/b"; strtod must see named strings, since `end` points into them afterwards.
   if (s.empty()) return false;
   size_t slash = s.find('/');
   char* end = nullptr;
   if (slash != std::string::npos) {
-    double a = std::strtod(s.substr(0, slash).c_str(), &end);
-    if (*end) return false;
-    double b = std::strtod(s.substr(slash + 1).c_str(), &end);
-    if (*end || b == 0) return false;
+    std::string num = s.substr(0, slash), den = s.substr(slash + 1);
+    double a = std::strtod(num.c_str(), &end);
+    if (num.empty() || *end) return false;
+    double b = std::strtod(den.c_str(), &end);
+    if (den.empty() || *end || b == 0) return false;
     *out = a / b;
-    return true;
+    return std::isfinite(*out);
   }
   *out = std::strtod(s.c_str(), &end);
   return *end == 0 && std::isfinite(*out);
