@@ -1,0 +1,368 @@
+#!/usr/bin/python3
+"""check_golf_train.py: golf-train end to end, from outside, on tiny shards made by golf-data from the repo's
+bundled FineWeb slices (data/fineweb_{train,val}_slice.jsonl, data/tokenizer_sp1024.model). One check per call:
+
+  e2e      a short run: the log's header and challenge-format lines, metrics.jsonl, loss.svg, checkpoints and
+           `latest`, final.safetensors, model.golf scored by the runtime; the loss decreases; a wallclock cap stops
+           a run early with the challenge's message
+  resume   2N steps straight == N steps (--pause-at-step) + --resume + N steps, EXACTLY: every parameter and
+           optimizer-state bit (checkpoint content hash, final.safetensors bytes) and every logged loss; for the
+           sequential loader and for the shuffled loader with gradient accumulation
+  signal   SIGTERM mid-run: exit status 3, a checkpoint at the step it stopped, then --resume finishes with the
+           same bits as an uninterrupted run
+  errors   bad flags, missing options, an existing run, a contradicting or damaged checkpoint, other data: each
+           refused with a message saying what is wrong
+  mpi      2 ranks (mpirun) at batch B/2 each follow 1 rank at batch B: losses and parameters after k steps
+           agree within float tolerance (exit 77 when mpirun or MPI support is missing)
+
+Runs with one OpenMP thread per process so that results do not depend on how many tests share the machine.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import xml.dom.minidom
+
+SKIP = 77
+
+
+def fail(message):
+    print("FAIL: " + message)
+    sys.exit(1)
+
+
+def check(cond, message):
+    if not cond:
+        fail(message)
+
+
+class Env:
+    def __init__(self, args):
+        self.train = args.golf_train
+        self.data_tool = args.golf_data
+        self.source = args.source_dir
+        self.tmp = tempfile.mkdtemp(prefix="golf_train_check_")
+        self.tokenizer = os.path.join(self.source, "data", "tokenizer_sp1024.model")
+
+    def shards(self, name="shards", max_docs=160, val_docs=20):
+        """Tiny shards: the first val_docs documents of the val slice, then train documents up to max_docs."""
+        out = os.path.join(self.tmp, name)
+        if os.path.isdir(out):
+            return out
+        cmd = [self.data_tool, "tokenize", "--tokenizer", self.tokenizer,
+               "--input", os.path.join(self.source, "data", "fineweb_val_slice.jsonl"),
+               "--input", os.path.join(self.source, "data", "fineweb_train_slice.jsonl"),
+               "--val-docs", str(val_docs), "--max-docs", str(max_docs), "--out", out, "--threads", "1"]
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        check(r.returncode == 0, "golf-data tokenize failed: " + r.stderr)
+        return out
+
+    def run(self, *flags, expect=0, env_extra=None):
+        cmd = [self.train] + [str(f) for f in flags]
+        env = dict(os.environ, OMP_WAIT_POLICY="passive")
+        if env_extra:
+            env.update(env_extra)
+        r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        if expect is not None and r.returncode != expect:
+            fail("%s\nexited %d, expected %d\nstdout:\n%s\nstderr:\n%s" %
+                 (" ".join(cmd), r.returncode, expect, r.stdout[-3000:], r.stderr[-3000:]))
+        return r
+
+    def tiny(self, out, *extra):
+        """The common tiny run: 2 x 64, sequence 64, 1024 tokens per step, one thread, no export."""
+        return ["--preset", "tiny", "--data", self.shards(), "--tokenizer", self.tokenizer, "--out", out,
+                "--threads", "1", "--export", "0", "--val-batch-tokens", "2048"] + list(extra)
+
+    def cleanup(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def read_metrics(out):
+    events = []
+    with open(os.path.join(out, "metrics.jsonl")) as f:
+        for line in f:
+            events.append(json.loads(line))
+    return events
+
+
+def train_losses(events):
+    return [(e["step"], e["train_loss"], e["lr_mul"]) for e in events if e["event"] == "train"]
+
+
+def val_losses(events):
+    return [(e["step"], e["val_loss"], e["val_bpb"]) for e in events if e["event"] == "val"]
+
+
+def safetensors_header(path):
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        return json.loads(f.read(n))
+
+
+def checkpoint_hash(out, step):
+    path = os.path.join(out, "checkpoints", "step_%08d.safetensors" % step)
+    check(os.path.isfile(path), "missing checkpoint " + path)
+    return safetensors_header(path)["__metadata__"]["golf.content_sha256"]
+
+
+def file_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def read_params(path):
+    """final.safetensors -> {name: list of floats} (numpy-free, the files are small)."""
+    header = safetensors_header(path)
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        f.seek(8 + n)
+        blob = f.read()
+    out = {}
+    for name, t in header.items():
+        if name == "__metadata__":
+            continue
+        a, b = t["data_offsets"]
+        out[name] = struct.unpack("<%df" % ((b - a) // 4), blob[a:b])
+    return out
+
+
+# ---- checks -------------------------------------------------------------------------------------------------------
+
+def check_e2e(env):
+    out = os.path.join(env.tmp, "e2e")
+    flags = env.tiny(out, "--iterations", "60", "--val-loss-every", "20", "--checkpoint-every", "20",
+                     "--keep-checkpoints", "2", "--export", "1", "--export-recipe", "q8")
+    r = env.run(*flags)
+    log = open(os.path.join(out, "run.log")).read()
+    check(log == r.stdout, "run.log differs from stdout")
+    for pattern in [r"^golf-train ", r"^command: .*golf-train", r"^machine: single process, 1 threads per rank",
+                    r"^data: train .*: 1 shards, \d+ tokens", r"^data: val .*: 1 shards, \d+ tokens",
+                    r"^tokenizer: .*tokenizer_sp1024.model \(1024 pieces, bos 1\) sha256 [0-9a-f]{64}",
+                    r"^model: 2 layers x 64, .*model_params:\d+", r"^batch: 1024 tokens/step", r"^options: \{",
+                    r"^step:0/60 val_loss:\d+\.\d{4} val_bpb:\d+\.\d{4} train_time:0ms",
+                    r"^step:1/60 train_loss:\d+\.\d{4} train_time:\d+ms step_avg:\d+\.\d{2}ms tok/s:\d+",
+                    r"^step:60/60 val_loss:\d+\.\d{4} val_bpb:\d+\.\d{4}", r"^checkpoint: step 20 \(every\)",
+                    r"^checkpoint: step 60 \(end\)", r"^done: 60 steps, 61440 tokens, .* training tokens/s",
+                    r"^post-quant +val_bpb \d+\.\d+", r"^final_quant_roundtrip val_loss:\d+\.\d{4} val_bpb:\d+\.\d{4}"]:
+        check(re.search(pattern, log, re.M), "run.log lacks a line matching %r:\n%s" % (pattern, log))
+    events = read_metrics(out)
+    kinds = [e["event"] for e in events]
+    check(kinds[0] == "start" and "end" in kinds and "export" in kinds, "metrics.jsonl events: %s" % kinds)
+    losses = [l for _, l, _ in train_losses(events)]
+    check(len(losses) == 10 + 5, "expected train events for steps 1-10 and every 10th: %d" % len(losses))
+    check(sum(losses[-3:]) / 3 < losses[0] - 0.8, "train loss did not decrease: %s" % losses)
+    vals = val_losses(events)
+    check([s for s, _, _ in vals] == [0, 20, 40, 60], "val steps %s" % vals)
+    check(vals[-1][2] < vals[0][2] - 0.5, "val_bpb did not decrease: %s" % vals)
+    final_val = [e for e in events if e["event"] == "val"][-1]
+    check(final_val["final"] == 1, "the last validation is not the final one")
+    svg = xml.dom.minidom.parse(os.path.join(out, "loss.svg"))
+    check(len(svg.getElementsByTagName("polyline")) == 3, "loss.svg should draw 3 curves")
+    ck = sorted(os.listdir(os.path.join(out, "checkpoints")))
+    check(ck == ["latest", "step_00000040.safetensors", "step_00000060.safetensors"], "checkpoints: %s" % ck)
+    check(open(os.path.join(out, "checkpoints", "latest")).read() == "step_00000060.safetensors\n", "latest")
+    check(os.path.getsize(os.path.join(out, "model.golf")) > 100000, "model.golf missing or tiny")
+    check(os.path.isfile(os.path.join(out, "final.safetensors")), "final.safetensors missing")
+    export = [e for e in events if e["event"] == "export"][0]
+    check(abs(export["val_bpb"] - export["val_bpb_pre_quant"]) < 0.05,
+          "q8 export moved val_bpb too much: %s" % export)
+
+    # The wallclock cap: stops early with the challenge's message, then validates on everything.
+    out2 = os.path.join(env.tmp, "wallclock")
+    r = env.run(*env.tiny(out2, "--iterations", "100000", "--max-wallclock-seconds", "1", "--schedule",
+                          "wallclock", "--warmdown-iters", "10"))
+    check(re.search(r"^stopping_early: wallclock_cap train_time:\d+ms step:\d+/100000", r.stdout, re.M),
+          "no stopping_early line:\n" + r.stdout[-2000:])
+    lr = [m for _, _, m in train_losses(read_metrics(out2))]
+    check(lr[-1] < 0.5, "wallclock warmdown did not lower the LR: %s" % lr[-5:])
+    print("e2e: ok (final val_bpb %.4f, post-quant %.4f)" % (vals[-1][2], export["val_bpb"]))
+
+
+def check_resume(env):
+    variants = [("sequential", ["--iterations", "40", "--warmdown-iters", "15"]),
+                ("shuffled", ["--iterations", "40", "--loader", "shuffled", "--grad-accum", "2",
+                              "--schedule", "time-fraction", "--warmdown-frac", "0.5"])]
+    for name, extra in variants:
+        common = extra + ["--train-log-every", "1", "--val-loss-every", "10", "--checkpoint-every", "0"]
+        straight = os.path.join(env.tmp, "straight_" + name)
+        env.run(*env.tiny(straight, *common))
+        split = os.path.join(env.tmp, "split_" + name)
+        r = env.run(*env.tiny(split, *common), "--pause-at-step", "17")
+        check("paused at step 17" in r.stdout, "no pause message")
+        check(not os.path.exists(os.path.join(split, "final.safetensors")), "a paused run must not finish")
+        r = env.run("--out", split, "--resume", "--threads", "1")
+        check("resumed from" in r.stdout, "no resume line")
+        a, b = read_metrics(straight), read_metrics(split)
+        check(train_losses(a) == train_losses(b),
+              "%s: logged train losses differ:\n%s\n%s" % (name, train_losses(a), train_losses(b)))
+        check(val_losses(a) == val_losses(b), "%s: logged val losses differ" % name)
+        check(checkpoint_hash(straight, 40) == checkpoint_hash(split, 40),
+              "%s: final checkpoints differ (parameters or optimizer state)" % name)
+        check(file_bytes(os.path.join(straight, "final.safetensors")) ==
+              file_bytes(os.path.join(split, "final.safetensors")), "%s: final parameters differ" % name)
+        steps = [s for s, _, _ in train_losses(b)]
+        check(steps == list(range(1, 41)), "%s: resumed metrics.jsonl steps %s" % (name, steps))
+        print("resume %s: 40 steps straight == 17 + resume + 23, bit for bit" % name)
+
+
+def check_signal(env):
+    common = ["--iterations", "80", "--warmdown-iters", "30", "--train-log-every", "1", "--checkpoint-every", "0",
+              "--val-loss-every", "0"]
+    straight = os.path.join(env.tmp, "sig_straight")
+    env.run(*env.tiny(straight, *common))
+    out = os.path.join(env.tmp, "sig")
+    cmd = [env.train] + env.tiny(out, *common)
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env=dict(os.environ, OMP_WAIT_POLICY="passive"))
+    metrics = os.path.join(out, "metrics.jsonl")
+    deadline = time.time() + 240
+    while time.time() < deadline:
+        if os.path.exists(metrics) and any(e["event"] == "train" and e["step"] >= 12
+                                           for e in read_metrics_safe(metrics)):
+            break
+        time.sleep(0.05)
+    p.send_signal(signal.SIGTERM)
+    stdout, stderr = p.communicate(timeout=240)
+    check(p.returncode == 3, "SIGTERM: exit %d, expected 3\n%s" % (p.returncode, stderr))
+    m = re.search(r"stopped by SIGTERM at step (\d+): checkpoint (\S+) written", stderr)
+    check(m, "no stop message on stderr:\n" + stderr)
+    stopped = int(m.group(1))
+    check(12 <= stopped < 80, "stopped at step %d" % stopped)
+    check(os.path.isfile(os.path.join(out, "checkpoints", "step_%08d.safetensors" % stopped)), "no checkpoint")
+    check(open(os.path.join(out, "checkpoints", "latest")).read().strip() == "step_%08d.safetensors" % stopped,
+          "latest does not name the signal's checkpoint")
+    env.run("--out", out, "--resume", "--threads", "1")
+    check(checkpoint_hash(straight, 80) == checkpoint_hash(out, 80), "interrupted + resumed != straight")
+    check(train_losses(read_metrics(straight)) == train_losses(read_metrics(out)), "logged losses differ")
+    print("signal: SIGTERM at step %d -> exit 3 + checkpoint; resumed run == straight run, bit for bit" % stopped)
+
+
+def read_metrics_safe(path):
+    events = []
+    with open(path) as f:
+        for line in f:
+            try:
+                events.append(json.loads(line))
+            except ValueError:
+                pass
+    return events
+
+
+def expect_error(env, flags, rc, text):
+    r = env.run(*flags, expect=rc)
+    check(text in r.stderr, "expected %r in stderr of %s:\n%s" % (text, flags, r.stderr))
+
+
+def check_errors(env):
+    r = env.run("--help")
+    check("--matrix-lr X" in r.stdout and "PRESETS" in r.stdout, "--help")
+    expect_error(env, ["--bogus"], 2, "unknown flag --bogus")
+    expect_error(env, ["--num-layers", "0", "--out", "x"], 2, "--num-layers 0: expected an integer in [1, 256]")
+    expect_error(env, ["--data", env.shards()], 2, "--out DIR is required")
+    expect_error(env, env.tiny(os.path.join(env.tmp, "nodata")) + ["--data", os.path.join(env.tmp, "missing")], 1,
+                 "training data")
+    expect_error(env, env.tiny(os.path.join(env.tmp, "batch"), "--train-batch-tokens", "1000"), 2, "batch")
+
+    out = os.path.join(env.tmp, "err_run")
+    env.run(*env.tiny(out, "--iterations", "12", "--checkpoint-every", "5"))
+    expect_error(env, env.tiny(out), 2, "already holds a run")
+    expect_error(env, ["--out", out, "--resume", "--model-dim", "128"], 2,
+                 "--model-dim: checkpoint 64, command line 128")
+    expect_error(env, ["--out", out, "--resume", "--data", env.shards("other", max_docs=120)], 2,
+                 "the training data differ from the checkpoint's")
+    expect_error(env, ["--out", os.path.join(env.tmp, "none"), "--resume"], 1, "no checkpoint to continue from")
+    # Damage the newest checkpoint's tensor bytes: refused, and an older one still resumes.
+    ck = os.path.join(out, "checkpoints", "step_00000012.safetensors")
+    with open(ck, "r+b") as f:
+        f.seek(-3, 2)
+        b = f.read(1)
+        f.seek(-3, 2)
+        f.write(bytes([b[0] ^ 0x10]))
+    expect_error(env, ["--out", out, "--resume"], 1, "content SHA-256 mismatch")
+    r = env.run("--out", out, "--resume", os.path.join(out, "checkpoints", "step_00000010.safetensors"),
+                "--iterations", "14")
+    check("resumed from" in r.stdout and "option changed: --iterations 12 -> 14" in r.stdout, r.stdout[-1500:])
+    env.run(*env.tiny(out, "--iterations", "3"), "--overwrite")
+    check(sorted(os.listdir(os.path.join(out, "checkpoints"))) == ["latest", "step_00000003.safetensors"],
+          "--overwrite left old checkpoints")
+    print("errors: ok")
+
+
+def check_mpi(env, have_mpi):
+    if not have_mpi:
+        print("SKIP: golf-train built without MPI")
+        sys.exit(SKIP)
+    mpirun = shutil.which("mpirun")
+    if not mpirun:
+        print("SKIP: mpirun not found")
+        sys.exit(SKIP)
+    k = 8
+    common = ["--iterations", str(k), "--warmdown-iters", "4", "--train-log-every", "1", "--val-loss-every", "4",
+              "--checkpoint-every", "0", "--train-batch-tokens", "2048"]
+    one = os.path.join(env.tmp, "mpi_one")
+    env.run(*env.tiny(one, *common, "--grad-accum", "2"))
+    two = os.path.join(env.tmp, "mpi_two")
+    # Open MPI keeps allocations until exit (its plugins, MPI_Init's tables): under the sanitizer build the leak
+    # checker would fail every rank, so it is off for this check only (golf-train's own allocations are checked by
+    # the single-process checks).
+    asan = os.environ.get("ASAN_OPTIONS", "")
+    mpi_env = dict(os.environ, OMP_WAIT_POLICY="passive", ASAN_OPTIONS=(asan + ":" if asan else "") + "detect_leaks=0",
+                   # shared-memory transport without the ptrace-based single copy that containers forbid
+                   OMPI_MCA_btl="self,vader", OMPI_MCA_btl_vader_single_copy_mechanism="none")
+    cmd = [mpirun, "--allow-run-as-root", "--oversubscribe", "-np", "2", "-x", "OMP_WAIT_POLICY", "-x", "ASAN_OPTIONS",
+           env.train] + env.tiny(two, *common, "--grad-accum", "1", "--comm", "mpi")
+    r = subprocess.run(cmd, capture_output=True, text=True, env=mpi_env)
+    check(r.returncode == 0, "mpirun failed (%d):\n%s\n%s" % (r.returncode, r.stdout[-3000:], r.stderr[-3000:]))
+    check("2 ranks" in r.stdout and "2 ranks x 1 micro-steps" in r.stdout, "not a 2-rank run:\n" + r.stdout[:3000])
+    check(r.stdout.count("step:1/%d train_loss" % k) == 1, "only rank 0 may log")
+    a, b = train_losses(read_metrics(one)), train_losses(read_metrics(two))
+    check([s for s, _, _ in a] == [s for s, _, _ in b], "steps differ")
+    worst_loss = max(abs(x[1] - y[1]) / abs(x[1]) for x, y in zip(a, b))
+    va, vb = val_losses(read_metrics(one)), val_losses(read_metrics(two))
+    worst_val = max(abs(x[2] - y[2]) for x, y in zip(va, vb))
+    pa, pb = read_params(os.path.join(one, "final.safetensors")), read_params(os.path.join(two, "final.safetensors"))
+    worst_param, scale = 0.0, 0.0
+    for name in pa:
+        for x, y in zip(pa[name], pb[name]):
+            worst_param = max(worst_param, abs(x - y))
+            scale = max(scale, abs(x))
+    print("mpi: %d steps, 1 rank x 2 micro-batches vs 2 ranks x 1: max rel train-loss diff %.2e, max val_bpb diff "
+          "%.2e, max |param diff| %.2e (max |param| %.3f)" % (k, worst_loss, worst_val, worst_param, scale))
+    check(worst_loss < 1e-4, "train losses differ by %.3e (relative)" % worst_loss)
+    check(worst_val < 1e-4, "val_bpb differs by %.3e" % worst_val)
+    check(worst_param < 1e-3 * max(scale, 1.0), "parameters differ by %.3e" % worst_param)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("check", choices=["e2e", "resume", "signal", "errors", "mpi"])
+    ap.add_argument("--golf-train", required=True)
+    ap.add_argument("--golf-data", required=True)
+    ap.add_argument("--source-dir", required=True)
+    ap.add_argument("--have-mpi", type=int, default=1)
+    args = ap.parse_args()
+    env = Env(args)
+    try:
+        if args.check == "e2e":
+            check_e2e(env)
+        elif args.check == "resume":
+            check_resume(env)
+        elif args.check == "signal":
+            check_signal(env)
+        elif args.check == "errors":
+            check_errors(env)
+        else:
+            check_mpi(env, args.have_mpi)
+    finally:
+        env.cleanup()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+// train_finish.cpp: what rank 0 does after the last step: the loss plot, the final parameters, the export to a
+// .golf with the quantization recipe, and that file's score by the runtime (the challenge's post-quantization
+// val_bpb, the number that counts), then the run's summary line.
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include "cpu/param_io.h"  // defines: params_save
+#include "loss_plot.h"     // defines: write_loss_plot
+#include "text_format.h"   // defines: strprintf
+#include "train_run.h"
+
+#include "pipeline.h"  // defines: train_export::export_and_score, ArtifactSummary, print_artifact_summary
+
+namespace golf::train {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// print_artifact_summary's text (it writes to a FILE*), for stdout and run.log alike.
+std::string summary_text(const train_export::ArtifactSummary& s) {
+  char* buf = nullptr;
+  size_t len = 0;
+  FILE* mem = open_memstream(&buf, &len);
+  if (!mem) return "";
+  train_export::print_artifact_summary(mem, s);
+  std::fclose(mem);
+  std::string text(buf, len);
+  std::free(buf);
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  return text;
+}
+
+Status export_and_score(TrainRun* run, const TrainOutcome& outcome) {
+  const TrainOptions& o = run->options;
+  train_export::ExportRunOptions ro;
+  train_export::ExportOptions& eo = ro.export_options;
+  eo.output_path = !o.export_path.empty() ? o.export_path : (fs::path(o.out_dir) / "model.golf").string();
+  eo.recipe = o.export_recipe;
+  train_export::ExportProvenance& pv = eo.provenance;
+  pv.train_steps = outcome.steps;
+  pv.train_seconds = outcome.training_time_ms / 1000.0;
+  pv.train_tokens = run->tokens_seen;
+  pv.seed = (int64_t)o.seed;
+  if (outcome.has_final_val) pv.val_bpb_pre_quant = outcome.final_val.val_bpb;
+  pv.data_sha256 = run->data.manifest_sha256;
+  pv.source_revision = run->git_revision;
+  pv.created_by = "golf-train";
+  ro.val_tokens_i32 = &run->val_tokens;
+  ro.eval_data = "shards " + run->data.val_pattern;
+  ro.score.window = o.seq_len;
+  ro.score.threads = o.threads;
+  ro.score.trim_to_windows = true;  // the same tokens as the final validation
+  // The final validation above is the pre-quant score of exactly these tokens and windows: not computed twice.
+  ro.pre_quant = !outcome.has_final_val;
+  // An over-budget artifact is reported, not a failed run: the parameters and the file are still good.
+  ro.allow_over_budget = true;
+  train_export::ExportReport er;
+  train_export::ArtifactSummary sum;
+  GOLF_RETURN_IF_ERROR(train_export::export_and_score(run->ps.layout, run->ps.params, run->tokenizer, ro, &er, &sum)
+                           .prefix("export: "));
+  if (outcome.has_final_val) {
+    const ValResult& v = outcome.final_val;
+    sum.has_pre_quant = true;
+    sum.pre_quant.val_loss = v.val_loss;
+    sum.pre_quant.val_bpb = v.val_bpb;
+    sum.pre_quant.nats = v.nats;
+    sum.pre_quant.tokens = v.targets;
+    sum.pre_quant.bytes = v.bytes;
+    sum.pre_quant.window = o.seq_len;
+    sum.pre_quant.seconds = v.seconds;
+  }
+  const std::string text = summary_text(sum);
+  size_t from = 0;
+  while (from <= text.size()) {
+    size_t nl = text.find('\n', from);
+    if (nl == std::string::npos) nl = text.size();
+    run->log.line(text.substr(from, nl - from));
+    from = nl + 1;
+  }
+  if (sum.over_budget()) run->log.warn(train_export::check_artifact_budget(sum, false).message());
+  run->log.line(strprintf("final_quant_roundtrip val_loss:%.4f val_bpb:%.4f", sum.post_quant.val_loss,
+                          sum.post_quant.val_bpb));
+  run->log.event(JsonLine()
+                     .add("event", "export")
+                     .add("step", outcome.steps)
+                     .add("path", er.path)
+                     .add("recipe", er.recipe)
+                     .add("file_bytes", (int64_t)er.file_bytes)
+                     .add("code_bytes", (int64_t)sum.code_bytes)
+                     .add("artifact_bytes", (int64_t)sum.total_bytes())
+                     .add("val_loss", sum.post_quant.val_loss)
+                     .add("val_bpb", sum.post_quant.val_bpb)
+                     .add("val_bpb_pre_quant", sum.pre_quant.val_bpb));
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status train_finish(TrainRun* run, const TrainOutcome& outcome) {
+  if (run->comm->rank() != 0) return Status::Ok();
+  const TrainOptions& o = run->options;
+  const std::string svg = (fs::path(o.out_dir) / "loss.svg").string();
+  const std::string title = strprintf("golf-train %s: %d x %d, %lld steps, final val_bpb %.4f",
+                                      o.preset.empty() ? "" : o.preset.c_str(), o.num_layers, o.model_dim,
+                                      (long long)outcome.steps,
+                                      outcome.has_final_val ? outcome.final_val.val_bpb : 0.0);
+  GOLF_RETURN_IF_ERROR(write_loss_plot(run->log.metrics_path(), svg, title));
+  const std::string params_path = (fs::path(o.out_dir) / "final.safetensors").string();
+  GOLF_RETURN_IF_ERROR(train_cpu::params_save(params_path, run->ps));
+  run->log.line("wrote " + svg + ", " + params_path);
+
+  const double tok_s = outcome.training_time_ms > 0 ? run->tokens_seen / (outcome.training_time_ms / 1000.0) : 0;
+  run->log.line(strprintf("done: %lld steps, %lld tokens, train_time %.1fs, %.0f training tokens/s; wallclock %.1fs "
+                          "(validation and checkpoints included); final val_loss %.4f val_bpb %.4f on %lld tokens",
+                          (long long)outcome.steps, (long long)run->tokens_seen, outcome.training_time_ms / 1000.0,
+                          tok_s, outcome.wall_seconds, outcome.final_val.val_loss, outcome.final_val.val_bpb,
+                          (long long)outcome.final_val.targets));
+  run->log.event(JsonLine()
+                     .add("event", "end")
+                     .add("step", outcome.steps)
+                     .add("train_time_ms", outcome.training_time_ms)
+                     .add("wall_seconds", outcome.wall_seconds)
+                     .add("tokens_seen", run->tokens_seen)
+                     .add("tok_s", tok_s)
+                     .add("val_loss", outcome.final_val.val_loss)
+                     .add("val_bpb", outcome.final_val.val_bpb));
+  if (o.export_model) GOLF_RETURN_IF_ERROR(export_and_score(run, outcome));
+  return Status::Ok();
+}
+
+}  // namespace golf::train
