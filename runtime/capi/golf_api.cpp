@@ -347,7 +347,8 @@ golf_status golf_score_bpb(golf_session* session, const char* text, size_t len, 
     o.stride = p.stride;
     o.doc_isolated = p.doc_isolated != 0;
     golf::ScoreTotals totals;
-    golf::Scorer scorer(*session->session, *model->bytes, model->model->config().bos_id);
+    golf::SessionLogits logits(*session->session);
+    golf::Scorer scorer(logits, *model->bytes, model->model->config().bos_id);
     s = check(scorer.score(ids.data(), (int64_t)ids.size(), o, &totals));
     session->session->reset();
     if (s != GOLF_OK) return s;

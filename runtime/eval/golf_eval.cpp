@@ -203,7 +203,8 @@ int main(int argc, char** argv) {
   st = golf::Session::create(*model, so, &session);
   if (!st.ok()) return die(st.message());
   golf::ByteCounter bytes(model->tokenizer()->data(), cfg.vocab_size);
-  golf::Scorer scorer(*session, bytes, cfg.bos_id);
+  golf::SessionLogits logits(*session);
+  golf::Scorer scorer(logits, bytes, cfg.bos_id);
   golf::ScoreOptions opt;
   opt.window = window;
   opt.stride = a.stride;

@@ -1,5 +1,6 @@
 // scorer.cpp: the scoring loop. Each window is an independent sequence at positions 0..L-1 (as the challenge
-// evaluates), so the session is reset per window; NLL comes from a max-subtracted log-sum-exp in double.
+// evaluates); consecutive windows of equal length share a forward call; NLL comes from a max-subtracted
+// log-sum-exp in double, and totals are summed in stream order so every source gives the same sums.
 #include "scorer.h"
 
 #include <algorithm>
@@ -24,22 +25,37 @@ double nll_of(const float* logits, int vocab, int target) {
 }
 }  // namespace
 
+SessionLogits::SessionLogits(Session& session) : session_(session) {}
+int SessionLogits::vocab_size() const { return session_.model().config().vocab_size; }
+int SessionLogits::max_seq_len() const { return session_.model().config().max_seq_len; }
+
+Status SessionLogits::forward(const int32_t* ids, int B, int T, const float** logits) {
+  const size_t V = (size_t)vocab_size();
+  logits_.resize((size_t)B * (size_t)T * V);
+  for (int b = 0; b < B; b++) {
+    session_.reset();
+    GOLF_RETURN_IF_ERROR(session_.decode(ids + (size_t)b * T, T, logits_.data() + (size_t)b * T * V, true));
+  }
+  session_.reset();
+  *logits = logits_.data();
+  return Status::Ok();
+}
+
 Status Scorer::score(const int32_t* tokens, int64_t n, const ScoreOptions& options, ScoreTotals* totals,
                      const ScoreProgress& progress) {
-  const int window = options.window > 0 ? options.window : session_.model().config().max_seq_len;
-  if (window > session_.n_ctx())
-    return Status(StatusCode::invalid_argument, "window " + std::to_string(window) + " exceeds the session's context of " +
-                                                    std::to_string(session_.n_ctx()) + " tokens");
+  const int window = options.window > 0 ? options.window : source_.max_seq_len();
+  if (window > source_.max_tokens())
+    return Status(StatusCode::invalid_argument, "window " + std::to_string(window) + " exceeds the " +
+                                                    std::to_string(source_.max_tokens()) + " tokens a forward pass holds");
   if (options.stride < 0 || options.stride > window)
     return Status(StatusCode::invalid_argument, "stride must be in [0, window]");
-  const int vocab = session_.model().config().vocab_size;
+  const int vocab = source_.vocab_size();
   if (bytes_.vocab_size() < vocab) return Status(StatusCode::invalid_argument, "byte table smaller than the vocabulary");
   for (int64_t i = 0; i < n; i++)
     if (tokens[i] < 0 || tokens[i] >= vocab)
       return Status(StatusCode::invalid_argument, "token " + std::to_string(tokens[i]) + " at position " +
                                                       std::to_string(i) + " is outside the vocabulary [0, " +
                                                       std::to_string(vocab) + ")");
-  logits_.resize((size_t)window * (size_t)vocab);
   done_ = 0;
   total_ = n > 1 ? n - 1 : 0;
   progress_ = progress ? &progress : nullptr;
@@ -57,18 +73,37 @@ Status Scorer::score(const int32_t* tokens, int64_t n, const ScoreOptions& optio
 }
 
 Status Scorer::score_segment(const int32_t* tokens, int64_t n, int window, int stride, ScoreTotals* totals) {
-  const int vocab = session_.model().config().vocab_size;
-  for (const EvalWindow& w : plan_eval_windows(n, window, stride)) {
-    session_.reset();
-    GOLF_RETURN_IF_ERROR(session_.decode(tokens + w.start, (int)w.length, logits_.data(), true));
-    for (int64_t p = w.score_from; p < w.length; p++) {
-      int prev = tokens[w.start + p], target = tokens[w.start + p + 1];
-      totals->nats += nll_of(logits_.data() + (size_t)p * (size_t)vocab, vocab, target);
-      totals->bytes_rule += bytes_.bytes(prev, target);
-      totals->tokens++;
+  const int vocab = source_.vocab_size();
+  const std::vector<EvalWindow> plan = plan_eval_windows(n, window, stride);
+  for (size_t w0 = 0; w0 < plan.size();) {
+    // One forward call: consecutive windows of the same length, as many as the source holds.
+    const int T = (int)plan[w0].length;
+    const int max_b = std::max(1, source_.max_tokens() / T);
+    size_t w1 = w0 + 1;
+    while (w1 < plan.size() && (int)(w1 - w0) < max_b && plan[w1].length == T) w1++;
+    const int B = (int)(w1 - w0);
+    batch_.resize((size_t)B * T);
+    for (int b = 0; b < B; b++)
+      std::copy(tokens + plan[w0 + b].start, tokens + plan[w0 + b].start + T, batch_.begin() + (long)b * T);
+    const float* logits = nullptr;
+    GOLF_RETURN_IF_ERROR(source_.forward(batch_.data(), B, T, &logits));
+    nll_.assign((size_t)B * T, 0.0);
+    for (int b = 0; b < B; b++) {
+      const EvalWindow& w = plan[w0 + b];
+      for (int64_t p = w.score_from; p < w.length; p++)
+        nll_[(size_t)b * T + p] = nll_of(logits + ((size_t)b * T + p) * vocab, vocab, tokens[w.start + p + 1]);
     }
-    done_ += w.length - w.score_from;
+    for (int b = 0; b < B; b++) {
+      const EvalWindow& w = plan[w0 + b];
+      for (int64_t p = w.score_from; p < w.length; p++) {
+        totals->nats += nll_[(size_t)b * T + p];
+        totals->bytes_rule += bytes_.bytes(tokens[w.start + p], tokens[w.start + p + 1]);
+        totals->tokens++;
+      }
+      done_ += w.length - w.score_from;
+    }
     if (progress_) (*progress_)(done_, total_);
+    w0 = w1;
   }
   return Status::Ok();
 }

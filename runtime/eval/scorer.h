@@ -1,6 +1,8 @@
-// scorer.h: bits-per-byte scoring of a token stream with a model session, exactly as the challenge accounts it
-// (challenge.md §3): every target is scored once (windows.h), NLL and bytes are summed in double, and
-// bpb = total_nats / (ln 2 · bytes). Document isolation restarts the context at every BOS.
+// scorer.h: bits-per-byte scoring of a token stream, exactly as the challenge accounts it (challenge.md §3): every
+// target is scored once (windows.h), NLL and bytes are summed in double in stream order, and
+// bpb = total_nats / (ln 2 · bytes). Document isolation restarts the context at every BOS. The logits come from a
+// LogitsSource: the runtime's Session (golf-eval, the C API, the official post-quant score) or the trainer's fp32
+// forward (the pre-quant score), so both numbers come from this one loop.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -29,20 +31,45 @@ struct ScoreTotals {
 // Called after each forward pass with (targets scored so far, targets in total).
 using ScoreProgress = std::function<void(int64_t done, int64_t total)>;
 
+// Computes the logits of B independent sequences of T tokens each, at positions 0..T-1.
+class LogitsSource {
+ public:
+  virtual ~LogitsSource() = default;
+  virtual int vocab_size() const = 0;
+  virtual int max_seq_len() const = 0;    // the model's trained context (the default window)
+  virtual int max_tokens() const = 0;     // B·T per call at most (>= the window)
+  // *logits points at [B·T][vocab] floats valid until the next call.
+  virtual Status forward(const int32_t* ids, int B, int T, const float** logits) = 0;
+};
+
+// The runtime's source: one Session, each sequence decoded from a reset context.
+class SessionLogits : public LogitsSource {
+ public:
+  explicit SessionLogits(Session& session);
+  int vocab_size() const override;
+  int max_seq_len() const override;
+  int max_tokens() const override { return session_.n_ctx(); }
+  Status forward(const int32_t* ids, int B, int T, const float** logits) override;
+
+ private:
+  Session& session_;
+  std::vector<float> logits_;  // (B·T, vocab)
+};
+
 class Scorer {
  public:
-  // The session must hold at least `window` positions; bos_id marks documents.
-  Scorer(Session& session, const ByteCounter& bytes, int bos_id) : session_(session), bytes_(bytes), bos_id_(bos_id) {}
+  Scorer(LogitsSource& source, const ByteCounter& bytes, int bos_id) : source_(source), bytes_(bytes), bos_id_(bos_id) {}
   // Scores the n - 1 targets of tokens[0, n) and adds them to *totals.
   Status score(const int32_t* tokens, int64_t n, const ScoreOptions& options, ScoreTotals* totals,
                const ScoreProgress& progress = nullptr);
 
  private:
   Status score_segment(const int32_t* tokens, int64_t n, int window, int stride, ScoreTotals* totals);
-  Session& session_;
+  LogitsSource& source_;
   const ByteCounter& bytes_;
   int bos_id_;
-  std::vector<float> logits_;  // (window, vocab)
+  std::vector<int32_t> batch_;  // (B·T) inputs of the windows of one forward call
+  std::vector<double> nll_;     // (B·T)
   int64_t done_ = 0, total_ = 0;
   const ScoreProgress* progress_ = nullptr;
 };

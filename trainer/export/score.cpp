@@ -1,7 +1,6 @@
-// score.cpp: the two scorers of score.h. The runtime one is golf::Scorer over a Session. The trainer one mirrors
-// Scorer's loop exactly (same document segments, same plan_eval_windows, each window an independent sequence at
-// positions 0..L-1, NLL from the softcapped fp32 logits as a max-subtracted log-sum-exp in double, targets summed
-// in stream order), batching windows of equal length through model_forward.
+// score.cpp: the two scores of score.h, both through the runtime's golf::Scorer (one loop: same windows, same
+// document segments, same byte table, NLL in double, sums in stream order): post-quant with a Session over the
+// exported file, pre-quant with the trainer's fp32 model_forward as the logits source.
 #include "score.h"
 
 #include <algorithm>
@@ -15,7 +14,6 @@
 #include "model.h"
 #include "scorer.h"
 #include "session.h"
-#include "windows.h"
 
 namespace golf::train_export {
 
@@ -58,30 +56,29 @@ void finish(const ScoreTotals& t, int window, int stride, Clock::time_point t0, 
   *out = r;
 }
 
-// [begin, end) token ranges scored independently: the whole stream, or (doc_isolated) one per document, split
-// exactly as Scorer splits them (each runs to the next BOS inclusive, so the BOS is its own document's target).
-std::vector<std::pair<int64_t, int64_t>> segments(const std::vector<int32_t>& tokens, bool doc_isolated, int bos) {
-  const int64_t n = (int64_t)tokens.size();
-  if (!doc_isolated) return {{0, n}};
-  std::vector<std::pair<int64_t, int64_t>> out;
-  int64_t a = 0;
-  while (a < n - 1) {
-    int64_t b = a + 1;
-    while (b < n - 1 && tokens[b] != bos) b++;
-    out.push_back({a, b + 1});
-    a = b;
+// The trainer's fp32 forward as a logits source: batches of up to 4096 rows of equal-length windows (enough rows
+// for efficient matmuls, while the forward-only arena stays near 200 MB at the baseline's shape).
+class TrainerLogits : public LogitsSource {
+ public:
+  TrainerLogits(const train_cpu::ParamStore& params, int window)
+      : params_(params), window_(window), b_max_(std::max(1, 4096 / window)) {}
+  Status init() {
+    return train_cpu::activations_init(params_.layout.config, b_max_, window_, &acts_, /*training=*/false);
   }
-  return out;
-}
+  int vocab_size() const override { return params_.layout.config.vocab_size; }
+  int max_seq_len() const override { return params_.layout.config.max_seq_len; }
+  int max_tokens() const override { return b_max_ * window_; }
+  Status forward(const int32_t* ids, int B, int T, const float** logits) override {
+    GOLF_RETURN_IF_ERROR(train_cpu::model_forward(params_, &acts_, ids, nullptr, B, T, nullptr));
+    *logits = acts_.logits;
+    return Status::Ok();
+  }
 
-// -ln softmax(logits)[target] in double, as runtime/eval/scorer.cpp computes it.
-double nll_of(const float* logits, int vocab, int target) {
-  float mx = logits[0];
-  for (int v = 1; v < vocab; v++) mx = std::max(mx, logits[v]);
-  double sum = 0;
-  for (int v = 0; v < vocab; v++) sum += std::exp((double)logits[v] - (double)mx);
-  return std::log(sum) + (double)mx - (double)logits[target];
-}
+ private:
+  const train_cpu::ParamStore& params_;
+  int window_, b_max_;
+  train_cpu::Activations acts_;
+};
 
 }  // namespace
 
@@ -118,7 +115,8 @@ Status score_file(const std::string& path, const std::vector<Tok>& tokens, const
   std::unique_ptr<Session> session;
   GOLF_RETURN_IF_ERROR(Session::create(*model, so, &session).prefix(path + ": "));
   ByteCounter bytes(model->tokenizer()->data(), cfg.vocab_size);
-  Scorer scorer(*session, bytes, cfg.bos_id);
+  SessionLogits logits(*session);
+  Scorer scorer(logits, bytes, cfg.bos_id);
   ScoreOptions opt;
   opt.window = window;
   opt.stride = settings.stride;
@@ -150,12 +148,7 @@ Status score_params(const train_cpu::ParamLayout& layout, const float* params, c
   GOLF_RETURN_IF_ERROR(check_settings(settings, window));
   std::vector<int32_t> stream;
   GOLF_RETURN_IF_ERROR(prepare_tokens(tokens, settings, window, &stream));
-  const int V = cfg.vocab_size;
-  for (size_t i = 0; i < stream.size(); i++)
-    if (stream[i] < 0 || stream[i] >= V)
-      return Status(StatusCode::invalid_argument, "score: token " + std::to_string(stream[i]) + " at position " +
-                                                      std::to_string(i) + " is outside the vocabulary [0, " +
-                                                      std::to_string(V) + ")");
+  const int V = cfg.vocab_size;  // token ids are checked by the Scorer
 
   // model_forward only reads the parameters: a ParamStore that views the caller's buffer avoids a copy of the
   // whole model (the grads stay unallocated; nothing here runs a backward).
@@ -165,46 +158,17 @@ Status score_params(const train_cpu::ParamLayout& layout, const float* params, c
   train_cpu::model_params_point(view.layout, view.params, &view.p);
 
   if (settings.threads > 0) train_cpu::threads_init(settings.threads);
-  // Batches of up to 4096 rows of equal-length windows: enough rows for efficient matmuls, while the forward-only
-  // arena (about 25 floats per row per model_dim, plus the logits) stays near 200 MB at the baseline's shape.
-  const int B_max = std::max(1, 4096 / window);
-  train_cpu::Activations acts;
-  GOLF_RETURN_IF_ERROR(train_cpu::activations_init(cfg, B_max, window, &acts, /*training=*/false));
+  TrainerLogits source(view, window);
+  GOLF_RETURN_IF_ERROR(source.init());
   ByteCounter bytes(tokenizer, V);
-
+  Scorer scorer(source, bytes, cfg.bos_id);
+  ScoreOptions opt;
+  opt.window = window;
+  opt.stride = settings.stride;
+  opt.doc_isolated = settings.doc_isolated;
   const auto t0 = Clock::now();
   ScoreTotals totals;
-  std::vector<int32_t> ids((size_t)B_max * window);
-  std::vector<double> nll((size_t)B_max * window);
-  for (const auto& seg : segments(stream, settings.doc_isolated, cfg.bos_id)) {
-    const int32_t* tok = stream.data() + seg.first;
-    const std::vector<EvalWindow> plan = plan_eval_windows(seg.second - seg.first, window, settings.stride);
-    for (size_t w0 = 0; w0 < plan.size();) {
-      // A batch: consecutive windows of the same length.
-      const int T = (int)plan[w0].length;
-      size_t w1 = w0 + 1;
-      while (w1 < plan.size() && (int)(w1 - w0) < B_max && plan[w1].length == T) w1++;
-      const int B = (int)(w1 - w0);
-      for (int b = 0; b < B; b++) std::copy(tok + plan[w0 + b].start, tok + plan[w0 + b].start + T, ids.data() + (size_t)b * T);
-      GOLF_RETURN_IF_ERROR(train_cpu::model_forward(view, &acts, ids.data(), nullptr, B, T, nullptr));
-#pragma omp parallel for schedule(static)
-      for (int r = 0; r < B * T; r++) {
-        const EvalWindow& w = plan[w0 + r / T];
-        const int p = r % T;
-        nll[r] = p >= w.score_from ? nll_of(acts.logits + (size_t)r * V, V, tok[w.start + p + 1]) : 0.0;
-      }
-      // Summed in stream order, as the runtime's Scorer sums them.
-      for (int b = 0; b < B; b++) {
-        const EvalWindow& w = plan[w0 + b];
-        for (int64_t p = w.score_from; p < w.length; p++) {
-          totals.nats += nll[(size_t)b * T + p];
-          totals.bytes_rule += bytes.bytes(tok[w.start + p], tok[w.start + p + 1]);
-          totals.tokens++;
-        }
-      }
-      w0 = w1;
-    }
-  }
+  GOLF_RETURN_IF_ERROR(scorer.score(stream.data(), (int64_t)stream.size(), opt, &totals));
   finish(totals, window, settings.stride, t0, out);
   return Status::Ok();
 }
