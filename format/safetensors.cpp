@@ -106,21 +106,30 @@ Status safetensor_to_f32(const SafeTensor& t, std::vector<float>* out) {
   return Status(StatusCode::invalid_argument, "safetensors dtype " + t.dtype + " is not a float type (F32, F16, BF16)");
 }
 
-Status safetensors_write_f32(const std::string& path, const std::vector<SafeTensorF32>& tensors) {
+Status safetensors_write(const std::string& path, const std::vector<SafeTensorOut>& tensors,
+                         const std::map<std::string, std::string>& metadata) {
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
+  if (!metadata.empty()) header["__metadata__"] = metadata;
   uint64_t offset = 0;
-  for (const SafeTensorF32& t : tensors) {
-    uint64_t n = t.values.size() * 4;
-    header[t.name] = {{"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {offset, offset + n}}};
+  std::vector<uint64_t> sizes;
+  for (const SafeTensorOut& t : tensors) {
+    int eb = dtype_bytes(t.dtype);
+    if (!eb) return Status(StatusCode::invalid_argument, path + ": tensor '" + t.name + "': unknown dtype " + t.dtype);
+    uint64_t n = (uint64_t)eb;
+    for (uint64_t d : t.shape)
+      if (mul_overflows(n, d, &n)) return Status(StatusCode::invalid_argument, path + ": tensor '" + t.name + "' is too large");
+    header[t.name] = {{"dtype", t.dtype}, {"shape", t.shape}, {"data_offsets", {offset, offset + n}}};
+    sizes.push_back(n);
     offset += n;
   }
   std::string h = header.dump();
-  while ((h.size() + 8) % 8) h += ' ';  // align the data block to 8 bytes, as the reference writer does
+  while ((h.size() + 8) % 8) h += ' ';  // data block 8-byte aligned, as the reference writer does
   std::string out;
+  out.reserve(8 + h.size() + offset);
   uint64_t len = h.size();
   out.append((const char*)&len, 8);
   out += h;
-  for (const SafeTensorF32& t : tensors) out.append((const char*)t.values.data(), t.values.size() * 4);
+  for (size_t i = 0; i < tensors.size(); i++) out.append((const char*)tensors[i].data, sizes[i]);
   return write_file_atomic(path, out.data(), out.size());
 }
 

@@ -30,12 +30,17 @@ Status safetensors_parse(std::string bytes, const std::string& name, Safetensors
 // Converts a tensor of dtype F32/F16/BF16 to fp32.
 Status safetensor_to_f32(const SafeTensor& t, std::vector<float>* out);
 
-// Writes fp32 tensors (in the order given) as a safetensors file.
-struct SafeTensorF32 {
+// A tensor to write: `data` holds product(shape) elements of `dtype` ("F32", "I32", "F16", ...), little-endian.
+struct SafeTensorOut {
   std::string name;
+  std::string dtype = "F32";
   std::vector<uint64_t> shape;
-  std::vector<float> values;
+  const void* data = nullptr;
 };
-Status safetensors_write_f32(const std::string& path, const std::vector<SafeTensorF32>& tensors);
+
+// Writes the tensors in the order given, with string metadata ("__metadata__"), atomically (temp file, fsync,
+// rename). The header is padded with spaces so the data block starts 8-byte aligned.
+Status safetensors_write(const std::string& path, const std::vector<SafeTensorOut>& tensors,
+                         const std::map<std::string, std::string>& metadata = {});
 
 }  // namespace golf

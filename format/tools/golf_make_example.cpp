@@ -43,27 +43,27 @@ int main(int argc, char** argv) {
 
   std::mt19937 rng(seed);
   std::normal_distribution<double> g(0, 1);
-  std::vector<golf::SafeTensorF32> tensors;
-  for (const golf::TensorSpec& s : golf::model_tensor_specs(c)) {
-    golf::SafeTensorF32 t;
-    t.name = s.name;
-    t.shape = s.shape;
+  std::vector<std::vector<float>> values;
+  std::vector<golf::SafeTensorOut> tensors;
+  const std::vector<golf::TensorSpec> specs = golf::model_tensor_specs(c);
+  for (const golf::TensorSpec& s : specs) {
     uint64_t n = 1;
     for (uint64_t d : s.shape) n *= d;
-    t.values.resize(n);
+    std::vector<float> v(n);
     if (s.shape.size() == 1 || s.name == "skip_weights" || s.name.find("resid_mix") != std::string::npos) {
-      for (float& v : t.values) v = (float)(1.0 + 0.2 * g(rng));
+      for (float& x : v) x = (float)(1.0 + 0.2 * g(rng));
     } else {
       uint64_t cols = s.shape.back();
       double row_sigma = 0.3;
       for (uint64_t k = 0; k < n; k++) {
         if (k % cols == 0) row_sigma = 0.3 * std::exp(0.25 * g(rng));
-        t.values[k] = (float)(row_sigma * g(rng));
+        v[k] = (float)(row_sigma * g(rng));
       }
     }
-    tensors.push_back(std::move(t));
+    values.push_back(std::move(v));
   }
-  st = golf::safetensors_write_f32(out_dir + "/weights.safetensors", tensors);
+  for (size_t i = 0; i < values.size(); i++) tensors.push_back({specs[i].name, "F32", specs[i].shape, values[i].data()});
+  st = golf::safetensors_write(out_dir + "/weights.safetensors", tensors);
   if (st.ok()) {
     char json[1024];
     std::snprintf(json, sizeof json,

@@ -1,4 +1,5 @@
-// param_io.cpp: a minimal safetensors reader/writer (F32 and I32 only) and the parameter save/load built on it.
+// param_io.cpp: named F32/I32 tensor files over format/safetensors (the one safetensors reader/writer of the
+// project), and the parameter save/load built on them.
 #include "param_io.h"
 
 #include <cstdio>
@@ -6,19 +7,13 @@
 #include <nlohmann/json.hpp>
 
 #include "kv.h"  // defines: KeyValues (the CONF conversion shared with the .golf format)
+#include "safetensors.h"  // defines: safetensors_load, safetensors_write
 
 namespace golf::train_cpu {
 
 using json = nlohmann::json;
 
 static const char* dtype_name(TensorDtype d) { return d == TensorDtype::f32 ? "F32" : "I32"; }
-
-static bool host_is_little_endian() {
-  uint32_t one = 1;
-  uint8_t b;
-  std::memcpy(&b, &one, 1);
-  return b == 1;
-}
 
 const TensorFileEntry* TensorFile::find(const std::string& name) const {
   auto it = tensors.find(name);
@@ -37,95 +32,37 @@ const int32_t* TensorFile::i32(const std::string& name) const {
 
 Status tensor_file_write(const std::string& path, const std::vector<TensorRef>& tensors,
                          const std::map<std::string, std::string>& metadata) {
-  if (!host_is_little_endian()) return Status(StatusCode::unsupported, path + ": big-endian hosts are not supported");
-  json header = json::object();
-  if (!metadata.empty()) header["__metadata__"] = metadata;
-  size_t offset = 0;
+  std::vector<SafeTensorOut> out;
   for (const TensorRef& t : tensors) {
-    size_t numel = 1;
+    SafeTensorOut o{t.name, dtype_name(t.dtype), {}, t.data};
     for (int64_t s : t.shape) {
       if (s < 0) return Status(StatusCode::invalid_argument, path + ": negative dimension in '" + t.name + "'");
-      numel *= (size_t)s;
+      o.shape.push_back((uint64_t)s);
     }
-    size_t nbytes = numel * 4;
-    header[t.name] = {{"dtype", dtype_name(t.dtype)}, {"shape", t.shape}, {"data_offsets", {offset, offset + nbytes}}};
-    offset += nbytes;
+    out.push_back(std::move(o));
   }
-  std::string text = header.dump();
-  while ((8 + text.size()) % 8 != 0) text.push_back(' ');  // the spec allows space padding; keeps data 8-aligned
-  std::string tmp = path + ".tmp";
-  FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) return Status(StatusCode::io_error, tmp + ": cannot open for writing");
-  uint64_t n = text.size();
-  uint8_t len_le[8];
-  for (int i = 0; i < 8; i++) len_le[i] = (uint8_t)(n >> (8 * i));
-  bool ok = std::fwrite(len_le, 1, 8, f) == 8 && std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  for (const TensorRef& t : tensors) {
-    size_t numel = 1;
-    for (int64_t s : t.shape) numel *= (size_t)s;
-    if (ok && numel) ok = std::fwrite(t.data, 4, numel, f) == numel;
-  }
-  ok = (std::fclose(f) == 0) && ok;
-  if (!ok) {
-    std::remove(tmp.c_str());
-    return Status(StatusCode::io_error, tmp + ": write failed (disk full?)");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) return Status(StatusCode::io_error, path + ": rename failed");
-  return Status::Ok();
+  return safetensors_write(path, out, metadata);
 }
 
 Status tensor_file_read(const std::string& path, TensorFile* out) {
-  if (!host_is_little_endian()) return Status(StatusCode::unsupported, path + ": big-endian hosts are not supported");
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return Status(StatusCode::io_error, path + ": cannot open");
-  std::vector<uint8_t> bytes;
-  uint8_t buf[1 << 16];
-  size_t got;
-  while ((got = std::fread(buf, 1, sizeof buf, f)) > 0) bytes.insert(bytes.end(), buf, buf + got);
-  bool read_error = std::ferror(f) != 0;
-  std::fclose(f);
-  if (read_error) return Status(StatusCode::io_error, path + ": read failed");
-  auto bad = [&](const std::string& m) { return Status(StatusCode::bad_format, path + ": not a safetensors file: " + m); };
-  if (bytes.size() < 8) return bad("shorter than 8 bytes");
-  uint64_t n = 0;
-  for (int i = 0; i < 8; i++) n |= (uint64_t)bytes[i] << (8 * i);
-  if (n > bytes.size() - 8) return bad("header length exceeds the file");
-  json header = json::parse(bytes.begin() + 8, bytes.begin() + 8 + (ptrdiff_t)n, nullptr, false);
-  if (header.is_discarded() || !header.is_object()) return bad("header is not a JSON object");
+  SafetensorsFile sf;
+  GOLF_RETURN_IF_ERROR(safetensors_load(path, &sf));
   TensorFile tf;
-  size_t data_size = bytes.size() - 8 - n;
-  for (auto it = header.begin(); it != header.end(); ++it) {
-    if (it.key() == "__metadata__") {
-      if (!it->is_object()) return bad("__metadata__ is not an object");
-      for (auto m = it->begin(); m != it->end(); ++m)
-        if (m->is_string()) tf.metadata[m.key()] = m->get<std::string>();
-      continue;
-    }
-    const json& e = *it;
-    if (!e.is_object() || !e.contains("dtype") || !e.contains("shape") || !e.contains("data_offsets"))
-      return bad("entry '" + it.key() + "' lacks dtype/shape/data_offsets");
+  tf.metadata = sf.metadata;
+  for (const auto& [name, t] : sf.tensors) {
     TensorFileEntry te;
-    std::string dt = e["dtype"].is_string() ? e["dtype"].get<std::string>() : "";
-    if (dt == "F32") te.dtype = TensorDtype::f32;
-    else if (dt == "I32") te.dtype = TensorDtype::i32;
-    else return Status(StatusCode::unsupported, path + ": tensor '" + it.key() + "' has dtype '" + dt +
+    if (t.dtype == "F32") te.dtype = TensorDtype::f32;
+    else if (t.dtype == "I32") te.dtype = TensorDtype::i32;
+    else return Status(StatusCode::unsupported, path + ": tensor '" + name + "' has dtype '" + t.dtype +
                                                     "'; only F32 and I32 are read here (save fp32 from PyTorch)");
-    te.numel = 1;
-    for (const json& s : e["shape"]) {
-      if (!s.is_number_integer() || s.get<int64_t>() < 0) return bad("bad shape of '" + it.key() + "'");
-      te.shape.push_back(s.get<int64_t>());
-      te.numel *= (size_t)te.shape.back();
-    }
-    const json& off = e["data_offsets"];
-    if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())
-      return bad("bad data_offsets of '" + it.key() + "'");
-    size_t b = off[0].get<size_t>(), end = off[1].get<size_t>();
-    if (end < b || end > data_size || end - b != te.numel * 4) return bad("data_offsets of '" + it.key() + "' out of range");
-    if (b % 4 != 0) return bad("tensor '" + it.key() + "' is not 4-byte aligned");
-    te.offset = b;
-    tf.tensors[it.key()] = te;
+    te.numel = t.size / 4;
+    for (uint64_t d : t.shape) te.shape.push_back((int64_t)d);
+    te.offset = (size_t)(t.data - (const uint8_t*)sf.bytes.data());
+    // Elements are read in place, so they must be 4-byte aligned in the file (writers pad the header to 8).
+    if (te.offset % 4 != 0) return Status(StatusCode::bad_format, path + ": tensor '" + name + "' is not 4-byte aligned");
+    tf.tensors[name] = te;
   }
-  tf.data.assign(bytes.begin() + 8 + (ptrdiff_t)n, bytes.end());
+  tf.data = std::move(sf.bytes);  // offsets count from the file's first byte, so they hold after the move
   *out = std::move(tf);
   return Status::Ok();
 }

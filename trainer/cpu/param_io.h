@@ -28,7 +28,7 @@ struct TensorRef {
 struct TensorFileEntry {
   TensorDtype dtype = TensorDtype::f32;
   std::vector<int64_t> shape;
-  size_t offset = 0;  // bytes into TensorFile::data
+  size_t offset = 0;  // bytes into TensorFile::data (the whole file)
   size_t numel = 0;
 };
 
@@ -36,13 +36,13 @@ struct TensorFileEntry {
 struct TensorFile {
   std::map<std::string, std::string> metadata;
   std::map<std::string, TensorFileEntry> tensors;
-  std::vector<uint8_t> data;
+  std::string data;  // the whole file; entries' offsets count from its first byte
   const TensorFileEntry* find(const std::string& name) const;
   const float* f32(const std::string& name) const;      // nullptr unless present with dtype f32
   const int32_t* i32(const std::string& name) const;    // nullptr unless present with dtype i32
 };
 
-// Writes atomically (to path + ".tmp", then rename) so a crash never leaves a truncated checkpoint.
+// Writes atomically (temp file, fsync, rename: format/safetensors.h) so a crash never leaves a truncated checkpoint.
 Status tensor_file_write(const std::string& path, const std::vector<TensorRef>& tensors,
                          const std::map<std::string, std::string>& metadata = {});
 Status tensor_file_read(const std::string& path, TensorFile* out);

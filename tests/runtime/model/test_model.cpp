@@ -200,16 +200,13 @@ TEST(Model, GoldenGreedyF32) {
   if (const char* dir = std::getenv("GOLF_TINY_DUMP_DIR")) {  // weights for the PyTorch cross-check
     TinyModelSpec spec;
     spec.config = golf_test::tiny_config();
-    std::vector<golf::SafeTensorF32> ts;
-    for (auto& kv : golf_test::tiny_model_values(spec)) {
-      golf::SafeTensorF32 t;
-      t.name = kv.first;
-      for (const golf::TensorSpec& s : golf::model_tensor_specs(spec.config))
-        if (s.name == kv.first) t.shape = s.shape;
-      t.values = kv.second;
-      ts.push_back(t);
-    }
-    ASSERT_TRUE(golf::safetensors_write_f32(std::string(dir) + "/weights.safetensors", ts).ok());
+    const auto values = golf_test::tiny_model_values(spec);
+    const std::vector<golf::TensorSpec> specs = golf::model_tensor_specs(spec.config);
+    std::vector<golf::SafeTensorOut> ts;
+    for (const auto& kv : values)
+      for (const golf::TensorSpec& s : specs)
+        if (s.name == kv.first) ts.push_back({kv.first, "F32", s.shape, kv.second.data()});
+    ASSERT_TRUE(golf::safetensors_write(std::string(dir) + "/weights.safetensors", ts).ok());
   }
   auto m = load_tiny("f32");
   auto s = new_session(*m);
