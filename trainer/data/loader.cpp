@@ -125,6 +125,22 @@ Status decode_loader_state(const void* data, size_t size, LoaderState* state) {
   return Status::Ok();
 }
 
+Status check_loader_state(const LoaderState& s, LoaderKind kind, const ShardList& shards) {
+  if (s.kind != kind) {
+    return Status(StatusCode::invalid_argument,
+                  "the saved loader state is " + describe_loader_state(s) + ", not a " +
+                      (kind == LoaderKind::sequential ? "sequential" : "shuffled") + " one; resume with the same loader");
+  }
+  if (s.num_shards != shards.paths.size() || s.total_tokens != shards.total_tokens) {
+    return Status(StatusCode::invalid_argument,
+                  "the saved loader state belongs to " + std::to_string(s.num_shards) + " shards holding " +
+                      std::to_string(s.total_tokens) + " tokens, but these shards are " +
+                      std::to_string(shards.paths.size()) + " holding " + std::to_string(shards.total_tokens) +
+                      "; resume with the same training data");
+  }
+  return Status::Ok();
+}
+
 std::string describe_loader_state(const LoaderState& s) {
   std::string out = std::string(kind_name(s.kind)) + " epoch " + std::to_string(s.epoch) + " shard " +
                     std::to_string(s.shard_index) + (s.kind == LoaderKind::shuffled ? " window " : " offset ") +
@@ -226,17 +242,7 @@ LoaderState TokenStream::state() const {
 }
 
 Status TokenStream::restore(const LoaderState& s) {
-  if (s.kind != LoaderKind::sequential) {
-    return Status(StatusCode::invalid_argument, "the saved loader state is " + describe_loader_state(s) +
-                                                    ", not a sequential one; resume with the same loader");
-  }
-  if (s.num_shards != shards_.paths.size() || s.total_tokens != shards_.total_tokens) {
-    return Status(StatusCode::invalid_argument,
-                  "the saved loader state belongs to " + std::to_string(s.num_shards) + " shards holding " +
-                      std::to_string(s.total_tokens) + " tokens, but these shards are " +
-                      std::to_string(shards_.paths.size()) + " holding " + std::to_string(shards_.total_tokens) +
-                      "; resume with the same training data");
-  }
+  GOLF_RETURN_IF_ERROR(check_loader_state(s, LoaderKind::sequential, shards_));
   if (s.shard_index >= shards_.paths.size() || s.offset > shards_.num_tokens[s.shard_index]) {
     return Status(StatusCode::invalid_argument, "the saved loader state points outside the shards: " +
                                                     describe_loader_state(s));

@@ -69,6 +69,8 @@ std::string encode_loader_state(const LoaderState& state);
 Status decode_loader_state(const void* data, size_t size, LoaderState* state);
 // One line for logs: "sequential epoch 0 shard 3 offset 123456".
 std::string describe_loader_state(const LoaderState& state);
+// The checks every restore() starts with: the saved state is of `kind` and belongs to these shards.
+Status check_loader_state(const LoaderState& state, LoaderKind kind, const ShardList& shards);
 
 // What golf-train drives: either loader, behind one interface.
 class TrainLoader {

@@ -186,17 +186,7 @@ LoaderState ShuffledLoader::state() const {
 }
 
 Status ShuffledLoader::restore(const LoaderState& s) {
-  if (s.kind != LoaderKind::shuffled) {
-    return Status(StatusCode::invalid_argument, "the saved loader state is " + describe_loader_state(s) +
-                                                    ", not a shuffled one; resume with the same loader");
-  }
-  if (s.num_shards != shards_.paths.size() || s.total_tokens != shards_.total_tokens) {
-    return Status(StatusCode::invalid_argument,
-                  "the saved loader state belongs to " + std::to_string(s.num_shards) + " shards holding " +
-                      std::to_string(s.total_tokens) + " tokens, but these shards are " +
-                      std::to_string(shards_.paths.size()) + " holding " + std::to_string(shards_.total_tokens) +
-                      "; resume with the same training data");
-  }
+  GOLF_RETURN_IF_ERROR(check_loader_state(s, LoaderKind::shuffled, shards_));
   if (s.seed != seed_ || s.seq_len != seq_len_) {
     return Status(StatusCode::invalid_argument,
                   "the saved loader state was made with seed " + std::to_string(s.seed) + " and seq_len " +
