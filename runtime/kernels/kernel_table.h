@@ -17,6 +17,15 @@ struct QuantMatmulJob {
   size_t ldy = 0;
 };
 
+// y [M][N] (row stride ldy) = x [M][K] fp32 (dense rows) · Wᵀ for quantized W read in place: matmul_f32act.cpp.
+struct QuantF32ActJob {
+  const float* x = nullptr;
+  int M = 0;
+  const QuantMatrix* w = nullptr;
+  float* y = nullptr;
+  size_t ldy = 0;
+};
+
 // y [M][N] (row stride ldy) = x [M][K] (row stride ldx) · Wᵀ, W [N][K] fp32 (row stride ldw).
 struct F32MatmulJob {
   const float* x = nullptr;
@@ -35,6 +44,10 @@ struct KernelTable {
   // Computes columns [n_begin, n_end) of y for all M rows.
   void (*quant_matmul)(const QuantMatmulJob& job, int n_begin, int n_end);
   void (*f32_matmul)(const F32MatmulJob& job, int n_begin, int n_end);
+  // Columns [n_begin, n_end) of y for all M rows of a QuantF32ActJob, each weight row decoded in registers and
+  // used for every row of x: for the few rows of generation. nullptr where the path has none; matmul_f32act.cpp
+  // then decodes panels of W to fp32 and runs f32_matmul on them (what it does for larger M on every path).
+  void (*quant_f32act_gemv)(const QuantF32ActJob& job, int n_begin, int n_end);
 };
 
 // Each returns its path's table, or nullptr when the path is not compiled into this build (other architecture).

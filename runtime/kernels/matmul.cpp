@@ -1,34 +1,17 @@
-// matmul.cpp: argument checks for the matmuls and their split into N-ranges over the thread pool; the products
-// themselves are the active path's (kernel_table.h).
+// matmul.cpp: argument checks for the int8-activation and fp32 matmuls and their split into N-ranges over the
+// thread pool (n_ranges.h); the products themselves are the active path's (kernel_table.h). The fp32-activation
+// product on quantized weights is matmul_f32act.cpp.
 #include "matmul.h"
 
 #include <algorithm>
 
 #include "kernel_table.h"
+#include "n_ranges.h"
 
 namespace golf::kernels {
 namespace {
 
 Status invalid(const char* m) { return Status(StatusCode::invalid_argument, m); }
-
-// Runs fn(n_begin, n_end) over [0, N) in ranges aligned to the path's granule, a few per thread so that a thread
-// slowed by the OS does not hold the others up.
-template <class RangeFn>
-void split_n(int N, int granule, ThreadPool* pool, RangeFn&& fn) {
-  int n_threads = pool != nullptr ? pool->n_threads() : 1;
-  int granules = (N + granule - 1) / granule;
-  if (n_threads <= 1 || granules <= 1) {
-    fn(0, N);
-    return;
-  }
-  int n_tasks = std::min(granules, n_threads * 3);
-  pool->parallel_for(n_tasks, [&](int task, int) {
-    int g0 = (int)((long long)granules * task / n_tasks);
-    int g1 = (int)((long long)granules * (task + 1) / n_tasks);
-    int n0 = g0 * granule, n1 = std::min(N, g1 * granule);
-    if (n0 < n1) fn(n0, n1);
-  });
-}
 
 Status check_quant_args(const QuantActs& x, const QuantMatrix& w, const float* y, size_t ldy) {
   GOLF_RETURN_IF_ERROR(check_quant_matrix(w));

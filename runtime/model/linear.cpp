@@ -1,6 +1,6 @@
 // linear.cpp: linear_forward: the output rows of a group of linear layers, cut into 32-row granules, are split
 // into a few contiguous ranges per thread; each range runs the single-threaded kernel (matmul_quant on a row
-// slice of the quantized view, or matmul_f32 on a slice of the fp32 matrix).
+// slice of the quantized view against int8 or fp32 inputs, or matmul_f32 on a slice of the fp32 matrix).
 #include "linear.h"
 
 #include <algorithm>
@@ -26,6 +26,7 @@ Status run_slice(const LinearInput& in, const LinearTarget& t, int n0, int n1) {
     sub.rows = n1 - n0;
     sub.codes += (size_t)n0 * row_bytes;
     sub.scales += (size_t)n0 * groups_per_row;
+    if (w.f32_acts) return kernels::matmul_quant_f32act(in.x, in.rows, w.cols, sub, t.y + n0, t.ldy, nullptr);
     return kernels::matmul_quant(*in.acts, sub, t.y + n0, t.ldy, nullptr);
   }
   return kernels::matmul_f32(in.x, in.rows, w.cols, w.w + (size_t)n0 * w.cols, n1 - n0, t.y + n0, t.ldy, nullptr);
@@ -35,7 +36,7 @@ Status run_slice(const LinearInput& in, const LinearTarget& t, int n0, int n1) {
 
 bool linears_need_acts(const Linear* const* ws, int n) {
   for (int i = 0; i < n; i++)
-    if (ws[i]->quantized) return true;
+    if (ws[i]->quantized && !ws[i]->f32_acts) return true;
   return false;
 }
 
@@ -48,9 +49,10 @@ Status linear_forward(const LinearInput& in, const LinearTarget* targets, int n_
   first_granule[0] = 0;
   for (int t = 0; t < n_targets; t++) {
     const Linear& w = *targets[t].w;
-    if (w.quantized && (in.acts == nullptr || in.acts->rows != in.rows || in.acts->cols != w.cols))
+    const bool needs_acts = w.quantized && !w.f32_acts;
+    if (needs_acts && (in.acts == nullptr || in.acts->rows != in.rows || in.acts->cols != w.cols))
       return Status(StatusCode::invalid_argument, "linear_forward: " + w.name + ": input not quantized to its shape");
-    if (!w.quantized && in.x == nullptr) return Status(StatusCode::invalid_argument, "linear_forward: null input");
+    if (!needs_acts && in.x == nullptr) return Status(StatusCode::invalid_argument, "linear_forward: null input");
     first_granule[t + 1] = first_granule[t] + (w.rows + kGranule - 1) / kGranule;
   }
   const int granules = first_granule[n_targets];

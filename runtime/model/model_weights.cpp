@@ -100,6 +100,7 @@ Status build_model_weights(const GolfFile& file, const ModelConfig& c, ComputeMo
 
   const std::string head_name = c.tie_embeddings ? "tok_emb.weight" : "lm_head.weight";
   GOLF_RETURN_IF_ERROR(make_linear(file, head_name, V, d, mode, &w, &w.head));
+  w.head.f32_acts = w.head.quantized;
   if (c.num_skips() > 0)
     GOLF_RETURN_IF_ERROR(make_vector(file, "skip_weights", {(uint64_t)c.num_skips(), d}, &w, &w.skip_weights));
 

@@ -28,6 +28,9 @@ struct Linear {
   int rows = 0;
   int cols = 0;
   bool quantized = false;
+  // When quantized: the input stays fp32 and meets the weights decoded to fp32 (matmul_quant_f32act) instead of
+  // being quantized to int8. For the head, whose input has outlier channels that int8 blocks of 32 flatten.
+  bool f32_acts = false;
   kernels::QuantMatrix q;    // when quantized: a view of the raw layout
   const float* w = nullptr;  // when not: fp32 [rows][cols], densely packed
 };

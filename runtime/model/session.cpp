@@ -76,7 +76,6 @@ Status Session::allocate(const SessionOptions& o) {
     block_quant_[i].fc = b.fc.quantized;
     block_quant_[i].mlp_proj = b.mlp_proj.quantized;
   }
-  head_quant_ = W.head.quantized;
 
   const uint64_t d = c.model_dim, hd = c.head_dim(), kvd = c.kv_dim(), hid = c.mlp_hidden, B = n_batch_;
   const uint64_t kv_floats = (uint64_t)c.num_layers * c.num_kv_heads * (uint64_t)n_ctx_pad_ * hd;

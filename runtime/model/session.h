@@ -82,12 +82,11 @@ class Session {
   SessionProfile profile_;
   RopeTables rope_;
 
-  // Which inputs the kernels need quantized, per block (a layer of the group is quantized), and for the head.
+  // Which inputs the kernels need quantized, per block (a layer of the group is quantized); the head's never is.
   struct BlockQuant {
     bool qkv = false, proj = false, fc = false, mlp_proj = false;
   };
   std::vector<BlockQuant> block_quant_;
-  bool head_quant_ = false;
 
   AlignedBuffer memory_;  // everything below points into it
   float* k_cache_ = nullptr;   // [layer][kv head][n_ctx_pad / 16][head_dim][16]

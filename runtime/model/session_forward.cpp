@@ -191,8 +191,7 @@ void Session::head_input_rows(int r0, int r1) {
   for (int r = r0; r < r1; r++) {
     float* xr = x_ + (size_t)r * d;
     add_scaled(xr, mlp_scale, sub_out_ + (size_t)r * d, d);
-    rms_norm_row(xr, d, c.norm_eps, xn_ + (size_t)r * d);
-    if (head_quant_) quantize_row(xn_ + (size_t)r * d, d, r, codes_d_, scales_d_, sums_d_);
+    rms_norm_row(xr, d, c.norm_eps, xn_ + (size_t)r * d);  // the head reads it in fp32 (Linear::f32_acts)
   }
 }
 
@@ -289,10 +288,8 @@ Status Session::forward_batch(const int32_t* tokens, int M, float* logits, int h
   if (logits != nullptr && head_row0 < M) {
     const int nh = M - head_row0;
     for_rows(nh, [&](int r0, int r1) { head_input_rows(head_row0 + r0, head_row0 + r1); });
-    const kernels::QuantActs acts_head = acts(nh, d, head_row0, codes_d_, scales_d_, sums_d_);
     const LinearTarget head = {&W.head, logits, (size_t)V};
-    GOLF_RETURN_IF_ERROR(
-        linear_forward({xn_ + (size_t)head_row0 * d, head_quant_ ? &acts_head : nullptr, nh}, &head, 1, pool));
+    GOLF_RETURN_IF_ERROR(linear_forward({xn_ + (size_t)head_row0 * d, nullptr, nh}, &head, 1, pool));
     if (c.logit_softcap > 0)
       for_rows(nh, [&](int r0, int r1) {
         for (int r = r0; r < r1; r++) softcap_row(logits + (size_t)r * V, V, c.logit_softcap);

@@ -27,11 +27,12 @@ compile() {  # compile SOURCE [EXTRA FLAGS...]
   "$cxx" $flags "$@" -c "$s" -o "$o"
   objs="$objs $o"
 }
-for f in act_quant kernel_paths matmul quant_matrix thread_pool; do compile "$k/$f.cpp"; done
+for f in act_quant kernel_paths matmul matmul_f32act quant_matrix thread_pool; do compile "$k/$f.cpp"; done
 compile "$k/arch/scalar/kernels_scalar.cpp" -ffp-contract=off
 compile "$k/arch/arm/kernels_neon.cpp"
 compile "$k/arch/arm/kernels_neon_dotprod.cpp" -march=armv8.2-a+dotprod
 compile "$src/tests/runtime/kernels/test_kernels.cpp"
+compile "$src/tests/runtime/kernels/test_f32act.cpp"
 "$cxx" -o "$work/test_kernels_aarch64" $objs -pthread
 
 "$native_test" --dump "$work/native.txt" > "$work/native.log" 2>&1 || { cat "$work/native.log"; exit 1; }

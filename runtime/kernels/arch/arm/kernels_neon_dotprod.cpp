@@ -22,7 +22,8 @@ inline int32x4_t block_dot(int8x16_t x0, int8x16_t x1, int8x16_t w0, int8x16_t w
 #include "neon_kernels.inc"
 
 namespace {
-const KernelTable kTable = {"neon_dotprod", 8, quantize_rows_neon, quant_matmul_neon, f32_matmul_neon};
+const KernelTable kTable = {"neon_dotprod", 8, quantize_rows_neon, quant_matmul_neon, f32_matmul_neon,
+                            nullptr};
 }  // namespace
 
 const KernelTable* kernel_table_neon_dotprod() { return &kTable; }

@@ -97,7 +97,8 @@ void f32_matmul_scalar(const F32MatmulJob& job, int n_begin, int n_end) {
   }
 }
 
-const KernelTable kTable = {"scalar", 8, quantize_rows_scalar, quant_matmul_scalar, f32_matmul_scalar};
+const KernelTable kTable = {"scalar", 8, quantize_rows_scalar, quant_matmul_scalar, f32_matmul_scalar,
+                            nullptr};
 
 }  // namespace
 

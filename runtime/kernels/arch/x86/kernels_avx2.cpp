@@ -208,7 +208,60 @@ void f32_matmul_avx2(const F32MatmulJob& job, int n_begin, int n_end) {
   }
 }
 
-const KernelTable kTable = {"avx2", 8, quantize_rows_avx2, quant_matmul_avx2, f32_matmul_avx2};
+// ----------------------------------------------------------------------------------------------------------------
+// Quantized weights × fp32 activations for a few rows of x (the head during generation): one weight row at a
+// time, each group's codes turned to fp32 in registers, Σ x·code accumulated in fp32 and scaled once per group.
+
+// 8 int8 codes as fp32.
+inline __m256 i8x8_to_ps(const uint8_t* p) {
+  return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
+}
+// 8 nibbles (one per byte, already masked), minus the bias 8, as fp32.
+inline __m256 nibbles8_to_ps(__m128i nibbles) {
+  return _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_cvtepu8_epi32(nibbles), _mm256_set1_epi32(8)));
+}
+
+void quant_f32act_gemv_avx2(const QuantF32ActJob& job, int n_begin, int n_end) {
+  const QuantMatrix& w = *job.w;
+  const int gc = w_group_cols(w), groups = w_groups_per_row(w);
+  const bool q4 = w.dtype == golf::Dtype::q4;
+  const __m128i mask = _mm_set1_epi8(0x0F);
+  for (int n = n_begin; n < n_end; ++n) {
+    const uint8_t* codes = w_row_codes(w, n);
+    const uint16_t* scales = w_row_scales(w, n);
+    for (int m = 0; m < job.M; ++m) {
+      const float* x = job.x + (size_t)m * w.cols;
+      __m256 acc = _mm256_setzero_ps();
+      for (int g = 0; g < groups; ++g) {
+        const float* xg = x + (size_t)g * gc;
+        __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+        if (!q4) {
+          const uint8_t* c = codes + (size_t)g * gc;
+          for (int j = 0; j < gc; j += 16) {
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(xg + j), i8x8_to_ps(c + j), a0);
+            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(xg + j + 8), i8x8_to_ps(c + j + 8), a1);
+          }
+        } else {  // byte j of a group holds columns j (low nibble) and j + gc/2 (high): SPEC.md §5.2
+          const int half = gc / 2;
+          const uint8_t* c = codes + (size_t)g * half;
+          for (int j = 0; j < half; j += 16) {
+            const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(c + j));
+            const __m128i lo = _mm_and_si128(b, mask), hi = _mm_and_si128(_mm_srli_epi16(b, 4), mask);
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(xg + j), nibbles8_to_ps(lo), a0);
+            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(xg + j + 8), nibbles8_to_ps(_mm_srli_si128(lo, 8)), a1);
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(xg + half + j), nibbles8_to_ps(hi), a0);
+            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(xg + half + j + 8), nibbles8_to_ps(_mm_srli_si128(hi, 8)), a1);
+          }
+        }
+        acc = _mm256_fmadd_ps(_mm256_add_ps(a0, a1), _mm256_set1_ps(_cvtsh_ss(scales[g])), acc);
+      }
+      job.y[(size_t)m * job.ldy + n] = hsum256(acc);
+    }
+  }
+}
+
+const KernelTable kTable = {"avx2", 8, quantize_rows_avx2, quant_matmul_avx2, f32_matmul_avx2,
+                            quant_f32act_gemv_avx2};
 
 }  // namespace
 

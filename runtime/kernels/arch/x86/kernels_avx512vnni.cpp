@@ -1,6 +1,7 @@
 // kernels_avx512vnni.cpp: the AVX-512 VNNI path (Ice Lake, Sapphire Rapids, Zen 4), compiled on its own with
 // -mavx512f -mavx512bw -mavx512vl -mavx512vnni: its table, activation quantization, the choice between the
-// packed GEMM (avx512vnni_gemm.cpp) and the raw-layout kernel (avx512vnni_gemv.cpp), and the fp32 matmul.
+// packed GEMM (avx512vnni_gemm.cpp) and the raw-layout kernel (avx512vnni_gemv.cpp), the fp32 matmul, and the
+// quantized-weight × fp32-activation kernel for generation.
 #if defined(__x86_64__)
 #include <immintrin.h>
 
@@ -97,8 +98,76 @@ void f32_matmul_avx512(const F32MatmulJob& job, int n_begin, int n_end) {
   }
 }
 
+// ----------------------------------------------------------------------------------------------------------------
+// Quantized weights × fp32 activations for a few rows of x (the head during generation): NR weight rows at a
+// time, each group's codes turned to fp32 in registers, Σ x·code accumulated in fp32 and scaled once per group.
 
-const KernelTable kTable = {"avx512vnni", 32, quantize_rows_avx512, quant_matmul_avx512vnni, f32_matmul_avx512};
+// 16 int8 codes as fp32.
+inline __m512 i8x16_to_ps(const uint8_t* p) {
+  return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
+}
+// The low (or high) nibbles of 16 bytes, minus the bias 8, as fp32.
+inline __m512 nibbles_to_ps(__m128i bytes, bool high) {
+  __m128i n = _mm_and_si128(high ? _mm_srli_epi16(bytes, 4) : bytes, _mm_set1_epi8(0x0F));
+  return _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_cvtepu8_epi32(n), _mm512_set1_epi32(8)));
+}
+
+template <int NR>
+void f32act_rows(const QuantF32ActJob& job, int n) {
+  const QuantMatrix& w = *job.w;
+  const int gc = w_group_cols(w), groups = w_groups_per_row(w);
+  const bool q4 = w.dtype == golf::Dtype::q4;
+  for (int m = 0; m < job.M; ++m) {
+    const float* x = job.x + (size_t)m * w.cols;
+    __m512 acc[NR];
+    GOLF_UNROLL
+    for (int r = 0; r < NR; ++r) acc[r] = _mm512_setzero_ps();
+    for (int g = 0; g < groups; ++g) {
+      const float* xg = x + (size_t)g * gc;
+      __m512 lo[NR], hi[NR];  // two chains per row: columns [j, j + 16) and the next 16 (q4: the high nibbles)
+      GOLF_UNROLL
+      for (int r = 0; r < NR; ++r) lo[r] = hi[r] = _mm512_setzero_ps();
+      if (!q4) {
+        for (int j = 0; j < gc; j += 32) {
+          const __m512 x0 = _mm512_loadu_ps(xg + j), x1 = _mm512_loadu_ps(xg + j + 16);
+          GOLF_UNROLL
+          for (int r = 0; r < NR; ++r) {
+            const uint8_t* c = w_row_codes(w, n + r) + (size_t)g * gc + j;
+            lo[r] = _mm512_fmadd_ps(x0, i8x16_to_ps(c), lo[r]);
+            hi[r] = _mm512_fmadd_ps(x1, i8x16_to_ps(c + 16), hi[r]);
+          }
+        }
+      } else {  // byte j of a group holds columns j (low nibble) and j + gc/2 (high): SPEC.md §5.2
+        const int half = gc / 2;
+        for (int j = 0; j < half; j += 16) {
+          const __m512 x0 = _mm512_loadu_ps(xg + j), x1 = _mm512_loadu_ps(xg + half + j);
+          GOLF_UNROLL
+          for (int r = 0; r < NR; ++r) {
+            const __m128i b = _mm_loadu_si128(
+                reinterpret_cast<const __m128i*>(w_row_codes(w, n + r) + (size_t)g * half + j));
+            lo[r] = _mm512_fmadd_ps(x0, nibbles_to_ps(b, false), lo[r]);
+            hi[r] = _mm512_fmadd_ps(x1, nibbles_to_ps(b, true), hi[r]);
+          }
+        }
+      }
+      GOLF_UNROLL
+      for (int r = 0; r < NR; ++r)
+        acc[r] = _mm512_fmadd_ps(_mm512_add_ps(lo[r], hi[r]), _mm512_set1_ps(_cvtsh_ss(w_row_scales(w, n + r)[g])),
+                                 acc[r]);
+    }
+    GOLF_UNROLL
+    for (int r = 0; r < NR; ++r) job.y[(size_t)m * job.ldy + n + r] = _mm512_reduce_add_ps(acc[r]);
+  }
+}
+
+void quant_f32act_gemv_avx512(const QuantF32ActJob& job, int n_begin, int n_end) {
+  int n = n_begin;
+  for (; n + 2 <= n_end; n += 2) f32act_rows<2>(job, n);
+  for (; n < n_end; ++n) f32act_rows<1>(job, n);
+}
+
+const KernelTable kTable = {"avx512vnni", 32, quantize_rows_avx512, quant_matmul_avx512vnni, f32_matmul_avx512,
+                            quant_f32act_gemv_avx512};
 
 }  // namespace
 
