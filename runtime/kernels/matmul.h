@@ -1,6 +1,7 @@
 // matmul.h: the runtime's matrix products y = x · Wᵀ (W in PyTorch Linear layout [out = N][in = K]): quantized W
 // straight from a .golf raw layout against int8 block-quantized activations or against fp32 activations, and an
-// fp32 reference/float-model path. Work is split over the pool's threads along N; the SIMD path is the one kernel_paths.h reports.
+// fp32 reference/float-model path. Work is split over the pool's threads along N; the SIMD path is the one
+// kernel_paths.h reports.
 #pragma once
 #include <cstddef>
 

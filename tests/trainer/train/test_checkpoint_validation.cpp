@@ -178,8 +178,10 @@ TEST(Checkpoint, DamagedForeignAndMismatchedFilesAreRefused) {
   EXPECT_NE(st.message().find("model config differs"), std::string::npos) << st.message();
 
   // No run in an empty directory.
-  st = checkpoint_resolve(temp_dir("empty"), "latest", &path);
+  const std::string empty = temp_dir("empty");
+  st = checkpoint_resolve(empty, "latest", &path);
   EXPECT_NE(st.message().find("no checkpoint to continue from"), std::string::npos) << st.message();
+  fs::remove_all(empty);
   fs::remove_all(dir);
 }
 
