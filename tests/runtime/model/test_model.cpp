@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <new>
 #include <thread>
@@ -69,6 +70,7 @@ std::unique_ptr<golf::Model> load_tiny(const std::string& weights,
   std::unique_ptr<golf::Model> m;
   st = golf::Model::load_file(path, mo, &m);
   EXPECT_TRUE(st.ok()) << st.message();
+  std::remove(path.c_str());  // the model keeps its mapping
   return m;
 }
 

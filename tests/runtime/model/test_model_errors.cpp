@@ -3,6 +3,7 @@
 // failed decode changes nothing.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <vector>
 
 #include "golf_writer.h"
@@ -17,7 +18,9 @@ using golf_test::TinyModelSpec;
 golf::Status load_spec(const TinyModelSpec& spec, const std::string& name, std::unique_ptr<golf::Model>* out) {
   const std::string path = ::testing::TempDir() + "golf_model_err_" + name + ".golf";
   GOLF_RETURN_IF_ERROR(golf_test::write_tiny_model(spec, path));
-  return golf::Model::load_file(path, golf::ModelOptions(), out);
+  golf::Status st = golf::Model::load_file(path, golf::ModelOptions(), out);
+  std::remove(path.c_str());  // a loaded model keeps its mapping
+  return st;
 }
 
 TinyModelSpec tiny_spec() {
@@ -67,6 +70,7 @@ TEST(ModelErrors, BadConfig) {
   golf::Status st = golf::Model::load_file(path, golf::ModelOptions(), &m);
   EXPECT_FALSE(st.ok());
   EXPECT_NE(st.message().find("num_kv_heads"), std::string::npos) << st.message();
+  std::remove(path.c_str());
   st = golf::Model::load(nullptr, golf::ModelOptions(), &m);
   EXPECT_EQ(st.code(), golf::StatusCode::invalid_argument);
   st = golf::Model::load_file(::testing::TempDir() + "no_such_file.golf", golf::ModelOptions(), &m);
