@@ -106,6 +106,11 @@ golf::Status read_documents(const Args& a, std::vector<std::string>* docs) {
     if (full()) break;
     std::string text;
     GOLF_RETURN_IF_ERROR(golf::read_file_bytes(path, &text));
+    // A JSONL file passed as text scores its JSON syntax as one document: a plausible, wrong number. Say so.
+    const nlohmann::json first = nlohmann::json::parse(text.substr(0, text.find('\n')), nullptr, false);
+    if (!first.is_discarded() && first.is_object() && first.contains(a.text_field))
+      std::fprintf(stderr, "golf-eval: warning: %s looks like JSONL; --text scores the whole file, JSON syntax "
+                   "included, as one document (use --jsonl %s for one document per line)\n", path.c_str(), path.c_str());
     docs->push_back(std::move(text));
   }
   for (const std::string& path : a.jsonls) {

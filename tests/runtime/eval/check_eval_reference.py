@@ -154,6 +154,11 @@ def main():
             check(close(got["total_nats"], nats), f"{label}: nats {got['total_nats']:.6f} vs {nats:.6f}")
             check(close(got["val_bpb"], ref_bpb), f"{label}: val_bpb {got['val_bpb']:.8f} vs {ref_bpb:.8f}")
 
+        # A JSONL file given as --text is scored as one raw document (as asked) but warned about.
+        r = subprocess.run([GOLF_EVAL, "--json", "-m", golf, "--text", docs_path], capture_output=True, text=True)
+        check(r.returncode == 0 and "looks like JSONL" in r.stderr and f"--jsonl {docs_path}" in r.stderr,
+              f"--text on a JSONL file warns and names --jsonl (stderr: {r.stderr.strip()[:200]})")
+
         # Shard mode, the challenge's accounting: trim to whole windows, per-token byte rule.
         L = 64
         shard = os.path.join(tmp, "fineweb_val_000000.bin")
