@@ -7,7 +7,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "fast_math.h"  // defines: exp_approx
+#include "model/fast_math.h"  // the runtime's: exp_nonpositive
 #include "matmul.h"     // defines: gemm
 
 namespace golf::train_cpu {
@@ -24,7 +24,7 @@ static float softmax_causal_row(float* s, int valid, int ncols) {
   float sum = 0.0f;
 #pragma omp simd reduction(+ : sum)
   for (int j = 0; j < valid; j++) {
-    float e = exp_approx(s[j] - m);
+    float e = exp_nonpositive(s[j] - m);
     s[j] = e;
     sum += e;
   }
@@ -40,7 +40,7 @@ __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 static void softmax_causal_grad_row(float* s, float* dp, int valid, int ncols, float lse, float D) {
 #pragma omp simd
   for (int j = 0; j < valid; j++) {
-    float p = exp_approx(s[j] - lse);
+    float p = exp_nonpositive(s[j] - lse);
     s[j] = p;
     dp[j] = p * (dp[j] - D);
   }

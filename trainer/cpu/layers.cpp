@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "fast_math.h"  // defines: exp_approx
+#include "model/fast_math.h"  // the runtime's: exp_nonpositive
 
 namespace golf::train_cpu {
 
@@ -217,7 +217,7 @@ static float softcap_lse_row(float* z, int V, float cap) {
   for (int v = 1; v < V; v++) m = z[v] > m ? z[v] : m;
   float s = 0.0f;
 #pragma omp simd reduction(+ : s)
-  for (int v = 0; v < V; v++) s += exp_approx(z[v] - m);
+  for (int v = 0; v < V; v++) s += exp_nonpositive(z[v] - m);
   return m + std::log(s);
 }
 
@@ -228,11 +228,11 @@ static void softcap_grad_row(float* z, int V, float lse, float cap, float dloss)
 #pragma omp simd
     for (int v = 0; v < V; v++) {
       float u = z[v] * inv;
-      z[v] = exp_approx(z[v] - lse) * dloss * (1.0f - u * u);
+      z[v] = exp_nonpositive(z[v] - lse) * dloss * (1.0f - u * u);
     }
   } else {
 #pragma omp simd
-    for (int v = 0; v < V; v++) z[v] = exp_approx(z[v] - lse) * dloss;
+    for (int v = 0; v < V; v++) z[v] = exp_nonpositive(z[v] - lse) * dloss;
   }
 }
 
