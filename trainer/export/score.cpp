@@ -43,7 +43,18 @@ Status check_settings(const ScoreSettings& s, int window) {
   return Status::Ok();
 }
 
-void finish(const ScoreTotals& t, int window, int stride, Clock::time_point t0, ScoreReport* out) {
+// Scores the stream with the shared Scorer on `logits`, counting bytes with the tokenizer's byte rule.
+Status run_scorer(LogitsSource& logits, const TokenizerData& tokenizer, const ModelConfig& cfg, int window,
+                  const ScoreSettings& settings, const std::vector<int32_t>& stream, ScoreReport* out) {
+  ByteCounter bytes(tokenizer, cfg.vocab_size);
+  Scorer scorer(logits, bytes, cfg.bos_id);
+  ScoreOptions opt;
+  opt.window = window;
+  opt.stride = settings.stride;
+  opt.doc_isolated = settings.doc_isolated;
+  const auto t0 = Clock::now();
+  ScoreTotals t;
+  GOLF_RETURN_IF_ERROR(scorer.score(stream.data(), (int64_t)stream.size(), opt, &t));
   ScoreReport r;
   r.nats = t.nats;
   r.tokens = t.tokens;
@@ -51,9 +62,10 @@ void finish(const ScoreTotals& t, int window, int stride, Clock::time_point t0, 
   r.val_loss = t.loss();
   r.val_bpb = t.bits_per_byte(t.bytes_rule);
   r.window = window;
-  r.stride = stride;
+  r.stride = settings.stride;
   r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   *out = r;
+  return Status::Ok();
 }
 
 // The trainer's fp32 forward as a logits source: batches of up to 4096 rows of equal-length windows (enough rows
@@ -114,18 +126,8 @@ Status score_file(const std::string& path, const std::vector<Tok>& tokens, const
   so.n_batch = std::min(window, 512);
   std::unique_ptr<Session> session;
   GOLF_RETURN_IF_ERROR(Session::create(*model, so, &session).prefix(path + ": "));
-  ByteCounter bytes(model->tokenizer()->data(), cfg.vocab_size);
   SessionLogits logits(*session);
-  Scorer scorer(logits, bytes, cfg.bos_id);
-  ScoreOptions opt;
-  opt.window = window;
-  opt.stride = settings.stride;
-  opt.doc_isolated = settings.doc_isolated;
-  const auto t0 = Clock::now();
-  ScoreTotals totals;
-  GOLF_RETURN_IF_ERROR(scorer.score(stream.data(), (int64_t)stream.size(), opt, &totals).prefix(path + ": "));
-  finish(totals, window, settings.stride, t0, out);
-  return Status::Ok();
+  return run_scorer(logits, model->tokenizer()->data(), cfg, window, settings, stream, out).prefix(path + ": ");
 }
 
 Status score_golf_file(const std::string& path, const std::vector<uint16_t>& tokens, const ScoreSettings& settings,
@@ -148,7 +150,6 @@ Status score_params(const train_cpu::ParamLayout& layout, const float* params, c
   GOLF_RETURN_IF_ERROR(check_settings(settings, window));
   std::vector<int32_t> stream;
   GOLF_RETURN_IF_ERROR(prepare_tokens(tokens, settings, window, &stream));
-  const int V = cfg.vocab_size;  // token ids are checked by the Scorer
 
   // model_forward only reads the parameters: a ParamStore that views the caller's buffer avoids a copy of the
   // whole model (the grads stay unallocated; nothing here runs a backward).
@@ -160,17 +161,7 @@ Status score_params(const train_cpu::ParamLayout& layout, const float* params, c
   if (settings.threads > 0) train_cpu::threads_init(settings.threads);
   TrainerLogits source(view, window);
   GOLF_RETURN_IF_ERROR(source.init());
-  ByteCounter bytes(tokenizer, V);
-  Scorer scorer(source, bytes, cfg.bos_id);
-  ScoreOptions opt;
-  opt.window = window;
-  opt.stride = settings.stride;
-  opt.doc_isolated = settings.doc_isolated;
-  const auto t0 = Clock::now();
-  ScoreTotals totals;
-  GOLF_RETURN_IF_ERROR(scorer.score(stream.data(), (int64_t)stream.size(), opt, &totals));
-  finish(totals, window, settings.stride, t0, out);
-  return Status::Ok();
+  return run_scorer(source, tokenizer, cfg, window, settings, stream, out);
 }
 
 Status score_params_fp32(const train_cpu::ParamLayout& layout, const float* params, const TokenizerData& tokenizer,
