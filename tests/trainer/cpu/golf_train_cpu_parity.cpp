@@ -118,17 +118,26 @@ static Status train_steps(ParamStore* ps, OptimizerState* opt, Activations* a, c
   return Status::Ok();
 }
 
-static Status cmd_train(const std::string& wpath, const std::string& bpath, int steps, const std::string& out) {
+// A fresh training run: weights from wpath, the batch from bpath, activations and a new optimizer state.
+struct TrainRun {
   ParamStore ps;
-  GOLF_RETURN_IF_ERROR(param_store_load(wpath, &ps));
   Batch b;
-  GOLF_RETURN_IF_ERROR(batch_load(bpath, &b));
   Activations a;
-  GOLF_RETURN_IF_ERROR(activations_init(ps.layout.config, b.B, b.T, &a));
   OptimizerState opt;
-  GOLF_RETURN_IF_ERROR(optimizer_init(ps.layout, OptimizerConfig(), &opt));
+};
+static Status train_run_init(const std::string& wpath, const std::string& bpath, TrainRun* r) {
+  GOLF_RETURN_IF_ERROR(param_store_load(wpath, &r->ps));
+  GOLF_RETURN_IF_ERROR(batch_load(bpath, &r->b));
+  GOLF_RETURN_IF_ERROR(activations_init(r->ps.layout.config, r->b.B, r->b.T, &r->a));
+  return optimizer_init(r->ps.layout, OptimizerConfig(), &r->opt);
+}
+
+static Status cmd_train(const std::string& wpath, const std::string& bpath, int steps, const std::string& out) {
+  TrainRun r;
+  GOLF_RETURN_IF_ERROR(train_run_init(wpath, bpath, &r));
+  ParamStore& ps = r.ps;
   std::vector<double> losses;
-  GOLF_RETURN_IF_ERROR(train_steps(&ps, &opt, &a, b, 0, steps, &losses));
+  GOLF_RETURN_IF_ERROR(train_steps(&ps, &r.opt, &r.a, r.b, 0, steps, &losses));
   std::vector<float> lf(losses.begin(), losses.end());
   std::string all;
   for (double l : losses) all += (all.empty() ? "" : ",") + fmt_double(l);
@@ -140,31 +149,19 @@ static Status cmd_train(const std::string& wpath, const std::string& bpath, int 
 static Status cmd_resume(const std::string& wpath, const std::string& bpath, int steps, int k, const std::string& tmp) {
   std::vector<double> straight, resumed;
   {
-    ParamStore ps;
-    GOLF_RETURN_IF_ERROR(param_store_load(wpath, &ps));
-    Batch b;
-    GOLF_RETURN_IF_ERROR(batch_load(bpath, &b));
-    Activations a;
-    GOLF_RETURN_IF_ERROR(activations_init(ps.layout.config, b.B, b.T, &a));
-    OptimizerState opt;
-    GOLF_RETURN_IF_ERROR(optimizer_init(ps.layout, OptimizerConfig(), &opt));
-    GOLF_RETURN_IF_ERROR(train_steps(&ps, &opt, &a, b, 0, steps, &straight));
+    TrainRun r;
+    GOLF_RETURN_IF_ERROR(train_run_init(wpath, bpath, &r));
+    GOLF_RETURN_IF_ERROR(train_steps(&r.ps, &r.opt, &r.a, r.b, 0, steps, &straight));
   }
   {
-    ParamStore ps;
-    GOLF_RETURN_IF_ERROR(param_store_load(wpath, &ps));
-    Batch b;
-    GOLF_RETURN_IF_ERROR(batch_load(bpath, &b));
-    Activations a;
-    GOLF_RETURN_IF_ERROR(activations_init(ps.layout.config, b.B, b.T, &a));
-    OptimizerState opt;
-    GOLF_RETURN_IF_ERROR(optimizer_init(ps.layout, OptimizerConfig(), &opt));
-    GOLF_RETURN_IF_ERROR(train_steps(&ps, &opt, &a, b, 0, k, &resumed));
-    std::vector<TensorRef> refs = layout_tensor_refs(ps.layout, ps.params);
-    for (const TensorRef& r : optimizer_state_refs(opt)) refs.push_back(r);
+    TrainRun r;
+    GOLF_RETURN_IF_ERROR(train_run_init(wpath, bpath, &r));
+    GOLF_RETURN_IF_ERROR(train_steps(&r.ps, &r.opt, &r.a, r.b, 0, k, &resumed));
+    std::vector<TensorRef> refs = layout_tensor_refs(r.ps.layout, r.ps.params);
+    for (const TensorRef& t : optimizer_state_refs(r.opt)) refs.push_back(t);
     GOLF_RETURN_IF_ERROR(tensor_file_write(tmp, refs,
-                                           {{"golf.config", model_config_to_json(ps.layout.config)},
-                                            {"golf.adam_step", std::to_string(opt.adam_step)}}));
+                                           {{"golf.config", model_config_to_json(r.ps.layout.config)},
+                                            {"golf.adam_step", std::to_string(r.opt.adam_step)}}));
   }
   {
     ParamStore ps;
