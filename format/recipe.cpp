@@ -70,31 +70,41 @@ Status PackRecipe::set_preset(const std::string& name) {
   return Status::Ok();
 }
 
-Status PackRecipe::add_rule(const std::string& rule) {
+Status RecipeRules::add(const std::string& rule) {
   size_t eq = rule.find('=');
   if (eq == std::string::npos || eq == 0)
     return Status(StatusCode::invalid_argument, "rule '" + rule + "' is not PATTERN=SPEC");
-  Rule r;
-  r.pattern = rule.substr(0, eq);
-  GOLF_RETURN_IF_ERROR(parse_tensor_spec(rule.substr(eq + 1), &r.plan));
-  rules_.push_back(r);
+  TensorPlan plan;
+  GOLF_RETURN_IF_ERROR(parse_tensor_spec(rule.substr(eq + 1), &plan));
+  rules_.emplace_back(rule.substr(0, eq), plan);
   return Status::Ok();
+}
+
+const TensorPlan* RecipeRules::match(const std::string& name) const {
+  for (const auto& r : rules_)
+    if (glob_match(r.first, name)) return &r.second;
+  return nullptr;
+}
+
+std::string RecipeRules::describe() const {
+  std::string s;
+  for (const auto& r : rules_) s += ", " + r.first + "=" + r.second.spec;
+  return s;
 }
 
 TensorPlan PackRecipe::plan_for(const std::string& name, const std::vector<uint64_t>& dims) const {
   TensorPlan plan;
-  bool matched = false;
-  for (const Rule& r : rules_)
-    if (glob_match(r.pattern, name)) { plan = r.plan; matched = true; break; }
-  if (!matched) {
+  if (const TensorPlan* ruled = rules_.match(name)) {
+    plan = *ruled;
+  } else {
     uint64_t count = 1;
     for (uint64_t d : dims) count *= d;
     if (preset_ == "challenge") {
-      parse_tensor_spec(count <= 65536 ? "f32" : "q8:p99.99984:floor1/127", &plan);
+      parse_tensor_spec(count <= kSmallTensorElements ? "f32" : kChallengeQ8Spec, &plan);
     } else {
       // Small tensors are the model's control parameters (scales, mixes, gains): quantizing them saves little and
       // costs accuracy, so they stay f32, as in the challenge's export.
-      bool matrix = dims.size() >= 2 && count > 65536;
+      bool matrix = dims.size() >= 2 && count > kSmallTensorElements;
       parse_tensor_spec(matrix ? (preset_ == "raw" ? "q8:raw" : "q8") : "f32", &plan);
     }
   }

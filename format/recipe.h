@@ -9,7 +9,9 @@
 //   raw | rans           codec (default rans for quantized dtypes; floats are always raw)
 // PATTERN is a glob over tensor names ('*' matches any characters, dots included).
 #pragma once
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "dtype.h"
@@ -28,6 +30,25 @@ struct TensorPlan {
 
 Status parse_tensor_spec(const std::string& spec, TensorPlan* out);
 
+// The challenge's export (challenge.md §4): tensors of at most kSmallTensorElements elements are the model's control
+// parameters (scales, mixes, gains) and stay f32; the others get kChallengeQ8Spec.
+constexpr uint64_t kSmallTensorElements = 65536;
+constexpr const char* kChallengeQ8Spec = "q8:p99.99984:floor1/127";
+
+// Ordered caller rules "PATTERN=SPEC": the first whose glob matches a tensor name decides its plan.
+class RecipeRules {
+ public:
+  // Parses and appends one rule; invalid_argument (naming the rule) when it is not PATTERN=SPEC or SPEC is bad.
+  Status add(const std::string& rule);
+  // The plan of the first matching rule, or nullptr.
+  const TensorPlan* match(const std::string& name) const;
+  // ", PATTERN=SPEC" for each rule, in order ("" without rules): for reports.
+  std::string describe() const;
+
+ private:
+  std::vector<std::pair<std::string, TensorPlan>> rules_;  // (glob, plan)
+};
+
 class PackRecipe {
  public:
   // Presets: "default" (matrices of > 65,536 elements q8 per row, rans; smaller tensors f32), "challenge" (the challenge's export: tensors of
@@ -35,18 +56,14 @@ class PackRecipe {
   // default with codec raw: tensors usable in place from an mmap).
   Status set_preset(const std::string& name);
   // Adds "PATTERN=SPEC"; earlier rules take precedence over later ones and over the preset.
-  Status add_rule(const std::string& rule);
+  Status add_rule(const std::string& rule) { return rules_.add(rule); }
   // Overrides the codec of every quantized tensor (after rules).
   void force_codec(Codec c) { forced_codec_ = c, has_forced_codec_ = true; }
   TensorPlan plan_for(const std::string& name, const std::vector<uint64_t>& dims) const;
 
  private:
-  struct Rule {
-    std::string pattern;
-    TensorPlan plan;
-  };
   std::string preset_ = "default";
-  std::vector<Rule> rules_;
+  RecipeRules rules_;
   bool has_forced_codec_ = false;
   Codec forced_codec_ = Codec::raw;
 };

@@ -69,7 +69,7 @@ void synthesize(const Args& a, const golf::train_cpu::ParamLayout& layout, float
     float* w = params + t.offset;
     const std::string& n = t.name;
     const size_t cols = (size_t)t.shape.back(), rows = t.numel / cols;
-    if (t.numel <= ex::kSmallTensorElements) {  // control tensors: near their init, with training noise
+    if (t.numel <= golf::kSmallTensorElements) {  // control tensors: near their init, with training noise
       const double mean = n.find("q_gain") != std::string::npos ? 1.5 : n.find("resid_mix") != std::string::npos ? 0.5 : 1.0;
       for (size_t i = 0; i < t.numel; i++) w[i] = (float)(mean + 0.2 * normal(rng));
       continue;

@@ -49,7 +49,7 @@ std::string format_k(double k) {
 std::string recipe_spec(const std::string& recipe, const std::string& name, uint64_t elements) {
   if (recipe == "f32") return "f32";
   if (elements <= kSmallTensorElements) return "f32";
-  if (recipe == "challenge") return "q8:p99.99984:floor1/127";
+  if (recipe == "challenge") return kChallengeQ8Spec;
   if (recipe == "q8") return "q8";
   if (recipe == "f16") return "f16";
   if (is_embedding(name)) return "q8";
@@ -83,44 +83,24 @@ Status ExportRecipe::create(const std::string& name, const std::vector<std::stri
   if (!known) return Status(StatusCode::invalid_argument, "unknown recipe '" + name + "' (known: " + names + ")");
   ExportRecipe recipe;
   recipe.name_ = name;
-  for (const std::string& rule : rules) {
-    size_t eq = rule.find('=');
-    if (eq == std::string::npos || eq == 0)
-      return Status(StatusCode::invalid_argument, "rule '" + rule + "' is not PATTERN=SPEC");
-    TensorPlan plan;
-    GOLF_RETURN_IF_ERROR(parse_tensor_spec(rule.substr(eq + 1), &plan));
-    recipe.rules_.emplace_back(rule.substr(0, eq), plan);
-  }
+  for (const std::string& rule : rules) GOLF_RETURN_IF_ERROR(recipe.rules_.add(rule));
   *out = std::move(recipe);
   return Status::Ok();
 }
 
 Status ExportRecipe::plan_for(const std::string& tensor, const std::vector<uint64_t>& dims, TensorPlan* out) const {
-  for (const auto& rule : rules_)
-    if (glob_match(rule.first, tensor)) {
-      *out = rule.second;
-      return Status::Ok();
-    }
-  uint64_t elements = 1;
-  for (uint64_t d : dims) elements *= d;
-  const std::string spec = recipe_spec(name_, tensor, elements);
-  const std::string floor = ":floor1/127";
-  if (spec.size() > floor.size() && spec.compare(spec.size() - floor.size(), floor.size(), floor) == 0) {
-    // The challenge's floor is set here rather than parsed: format/recipe.cpp's parse_number reads a fraction
-    // through a destroyed temporary (reported to the format's owner); the value is the one it would give.
-    GOLF_RETURN_IF_ERROR(parse_tensor_spec(spec.substr(0, spec.size() - floor.size()), out));
-    out->quant.scale_floor = (float)(1.0 / 127.0);
-    out->spec = spec;
+  if (const TensorPlan* ruled = rules_.match(tensor)) {
+    *out = *ruled;
     return Status::Ok();
   }
-  return parse_tensor_spec(spec, out);
+  uint64_t elements = 1;
+  for (uint64_t d : dims) elements *= d;
+  return parse_tensor_spec(recipe_spec(name_, tensor, elements), out);
 }
 
 std::string ExportRecipe::describe() const {
-  std::string s = name_;
-  for (size_t i = 0; i < rules_.size(); i++)
-    s += (i ? ", " : " + ") + rules_[i].first + "=" + rules_[i].second.spec;
-  return s;
+  const std::string rules = rules_.describe();
+  return rules.empty() ? name_ : name_ + " + " + rules.substr(2);
 }
 
 }  // namespace golf::train_export

@@ -8,14 +8,13 @@
 #include <utility>
 #include <vector>
 
-#include "recipe.h"  // defines: TensorPlan, parse_tensor_spec, glob_match
+#include "recipe.h"  // defines: TensorPlan, RecipeRules, kSmallTensorElements, kChallengeQ8Spec
 #include "status.h"
 
 namespace golf::train_export {
 
-// Tensors of at most this many elements are the model's control parameters (scales, mixes, gains, skip weights)
-// in every quantized recipe: kept f32, exactly as the challenge's export keeps them (challenge.md §4).
-constexpr uint64_t kSmallTensorElements = 65536;
+// Tensors of at most kSmallTensorElements (recipe.h) elements are the model's control parameters (scales, mixes,
+// gains, skip weights): every quantized recipe keeps them f32, exactly as the challenge's export does.
 
 // Default std multiples of the k·std (SDClip) recipes, measured on trained weights (see recipes.cpp).
 constexpr double kQ6MatrixK = 12.85;
@@ -40,7 +39,7 @@ class ExportRecipe {
 
  private:
   std::string name_;
-  std::vector<std::pair<std::string, TensorPlan>> rules_;  // (glob, plan)
+  RecipeRules rules_;
 };
 
 }  // namespace golf::train_export

@@ -56,6 +56,19 @@ TEST(ExportRecipes, EachRecipeStoresEachKindOfTensorAsDocumented) {
   }
 }
 
+TEST(ExportRecipes, ChallengePlanIsTheChallengesQuantizer) {
+  ExportRecipe r;
+  ASSERT_TRUE(ExportRecipe::create("challenge", {}, &r).ok());
+  TensorPlan plan;
+  ASSERT_TRUE(r.plan_for("blocks.0.mlp.fc.weight", {1024, 512}, &plan).ok());
+  EXPECT_EQ(plan.dtype, Dtype::q8);
+  EXPECT_EQ(plan.quant.group_size, 0u);
+  EXPECT_EQ(plan.quant.clip, ClipMethod::percentile);
+  EXPECT_DOUBLE_EQ(plan.quant.clip_value, 99.99984);
+  EXPECT_EQ(plan.quant.scale_floor, (float)(1.0 / 127.0));
+  EXPECT_EQ(plan.codec, Codec::rans);
+}
+
 TEST(ExportRecipes, RulesComeFirstInOrder) {
   ExportRecipe r;
   ASSERT_TRUE(ExportRecipe::create("q6", {"blocks.1.*=f16", "blocks.*.mlp.*=q4:g64", "*=q8:raw"}, &r).ok());
