@@ -39,35 +39,18 @@ Status param_layout_build(const ModelConfig& cfg, ParamLayout* out) {
   GOLF_RETURN_IF_ERROR(cfg.validate());
   ParamLayout L;
   L.config = cfg;
-  const int64_t d = cfg.model_dim, kv = cfg.kv_dim(), h = cfg.mlp_hidden, V = cfg.vocab_size;
-  const int64_t H = cfg.num_heads, S = cfg.num_skips();
   size_t offset = 0;
-  auto add = [&](const std::string& name, std::vector<int64_t> shape) {
+  // The tensors of SPEC.md §3.1 in their order (model_params_point relies on it), each on a 64-byte boundary.
+  for (const TensorSpec& spec : model_tensor_specs(cfg)) {
     ParamInfo t;
-    t.name = name;
-    t.shape = std::move(shape);
+    t.name = spec.name;
+    t.shape.assign(spec.shape.begin(), spec.shape.end());
     t.numel = 1;
     for (int64_t s : t.shape) t.numel *= (size_t)s;
     t.offset = offset;
-    t.group = param_group_route(name, (int)t.shape.size());
-    offset += (t.numel + 15) & ~size_t(15);  // next tensor on a 64-byte boundary
+    t.group = param_group_route(t.name, (int)t.shape.size());
+    offset += (t.numel + 15) & ~size_t(15);
     L.tensors.push_back(std::move(t));
-  };
-  add("tok_emb.weight", {V, d});
-  if (!cfg.tie_embeddings) add("lm_head.weight", {V, d});
-  if (S > 0) add("skip_weights", {S, d});
-  for (int i = 0; i < cfg.num_layers; i++) {
-    const std::string p = "blocks." + std::to_string(i) + ".";
-    add(p + "attn.c_q.weight", {d, d});
-    add(p + "attn.c_k.weight", {kv, d});
-    add(p + "attn.c_v.weight", {kv, d});
-    add(p + "attn.proj.weight", {d, d});
-    add(p + "attn.q_gain", {H});
-    add(p + "mlp.fc.weight", {h, d});
-    add(p + "mlp.proj.weight", {d, h});
-    add(p + "attn_scale", {d});
-    add(p + "mlp_scale", {d});
-    add(p + "resid_mix", {2, d});
   }
   L.total = offset;
   *out = std::move(L);
