@@ -69,14 +69,12 @@ Status BpeEncoder::init(const Vocab* vocab, bool treat_whitespace_as_suffix) {
   vocab_ = vocab;
   suffix_mode_ = treat_whitespace_as_suffix;
   const int32_t count = vocab->size();
-  final_ids_.assign(size_t(count), -1);
   split_words_ = !vocab->has_unused();  // unused pieces need SentencePiece's exact global merge order
   std::vector<std::pair<std::pair<int32_t, int32_t>, int32_t>> pair_list;
   for (int32_t id = 0; id < count; id++) {
     const TokenizerPiece& p = vocab->piece(id);
     if (!std::isfinite(p.score)) return Status(StatusCode::bad_format, "tokenizer: a piece score is not finite");
     if (!is_ordinary(p.type)) continue;
-    final_ids_[size_t(id)] = vocab->piece_to_id(p.piece);
     const std::string& s = p.piece;
     // Can this piece straddle a word boundary (a "▁" anywhere but where a word starts, or ends in suffix mode)?
     for (size_t at = s.find(kSpaceSymbol); at != std::string::npos; at = s.find(kSpaceSymbol, at + 1)) {
@@ -194,7 +192,7 @@ Status BpeEncoder::emit(std::string_view text, Workspace* w, std::vector<int32_t
   for (int32_t i = 0; i >= 0; i = w->symbols[size_t(i)].next) {
     const Symbol& s = w->symbols[size_t(i)];
     const std::string_view piece = text.substr(s.begin, s.length);
-    const int32_t id = s.id >= 0 ? final_ids_[size_t(s.id)] : vocab_->piece_to_id(piece);
+    const int32_t id = s.id >= 0 ? vocab_->canonical_id(s.id) : vocab_->piece_to_id(piece);
     if (vocab_->type(id) != PieceType::unused) {
       GOLF_RETURN_IF_ERROR(emit_piece(piece, id));
       continue;

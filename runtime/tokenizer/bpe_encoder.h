@@ -33,7 +33,6 @@ class BpeEncoder {
 
   const Vocab* vocab_ = nullptr;
   PairIndex pairs_;
-  std::vector<int32_t> final_ids_;   // ordinary id -> piece_to_id of its string (a reserved twin wins)
   int32_t ascii_ids_[128] = {};      // ordinary id of each one-byte piece, -1 if none
   bool suffix_mode_ = false;         // treat_whitespace_as_suffix: "▁" ends words instead of starting them
   bool split_words_ = false;         // no merge can cross a word boundary, so words can be merged one by one
