@@ -1,7 +1,6 @@
-// piece_text.h: turns generated token ids into text as they stream out: each piece's bytes ("▁" as a space, byte
-// pieces as their byte, control pieces as nothing, unknown as the tokenizer's unk surface), released only as whole,
-// valid UTF-8 characters so a callback never sees half a character; invalid bytes become U+FFFD, as SentencePiece
-// decodes them.
+// piece_text.h: turns generated token ids into text as they stream out: each piece's bytes as the tokenizer's
+// decode() writes them mid-text, released only as whole characters so a callback never sees half a character;
+// bytes that are not valid UTF-8 (SentencePiece's rules: overlong forms and surrogates included) become U+FFFD.
 #pragma once
 #include <string>
 

@@ -25,6 +25,18 @@ void append_bytes(const std::string& bytes, std::string* out) {
   }
 }
 
+// Appends piece with each "▁" as a space.
+void append_spaced(std::string_view piece, std::string* out) {
+  for (size_t at = 0; at < piece.size();) {
+    if (piece.compare(at, kSpaceSymbol.size(), kSpaceSymbol) == 0) {
+      out->push_back(' ');
+      at += kSpaceSymbol.size();
+    } else {
+      out->push_back(piece[at++]);
+    }
+  }
+}
+
 }  // namespace
 
 Status Tokenizer::init(const TokenizerData& data) {
@@ -92,17 +104,21 @@ Status Tokenizer::decode(const int32_t* ids, size_t n, std::string* out) const {
       piece.remove_prefix(kSpaceSymbol.size());
       stripped_one = !strip_all_leading;
     }
-    for (size_t at = 0; at < piece.size();) {
-      if (piece.compare(at, kSpaceSymbol.size(), kSpaceSymbol) == 0) {
-        out->push_back(' ');
-        at += kSpaceSymbol.size();
-      } else {
-        out->push_back(piece[at++]);
-      }
-    }
+    append_spaced(piece, out);
   }
   append_bytes(pending_bytes, out);
   return Status::Ok();
+}
+
+bool Tokenizer::append_piece_bytes(int32_t id, std::string* out) const {
+  id = vocab_.canonical_id(id);
+  switch (vocab_.type(id)) {
+    case PieceType::byte: out->push_back(char(vocab_.byte_value(id))); return true;
+    case PieceType::control: break;
+    case PieceType::unknown: out->append(data_.unk_surface); break;
+    default: append_spaced(vocab_.piece(id).piece, out);
+  }
+  return false;
 }
 
 }  // namespace golf

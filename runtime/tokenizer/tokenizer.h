@@ -34,6 +34,11 @@ class Tokenizer {
   // been written yet (dummy prefix / stripped whitespace), byte pieces reassembled (bad UTF-8 -> U+FFFD per byte),
   // control pieces -> nothing, unknown -> unk_surface. An id outside [0, vocab_size) -> invalid_argument.
   Status decode(const int32_t* ids, size_t n, std::string* out) const;
+  // Appends the bytes id stands for in the middle of decoded text, as decode() writes them: a byte piece's raw byte,
+  // nothing for control, unk_surface for unknown, else the piece with "▁" as a space. Returns true for a byte piece:
+  // decode() checks a run of consecutive byte pieces as UTF-8 together, and any other piece ends the run. id must be
+  // in [0, vocab_size). For streaming (runtime/capi/piece_text.h).
+  bool append_piece_bytes(int32_t id, std::string* out) const;
   // SentencePiece's normalized form of text (what the BPE pieces spell, "▁" for spaces).
   std::string normalize(std::string_view text) const;
 
