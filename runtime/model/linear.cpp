@@ -34,12 +34,6 @@ Status run_slice(const LinearInput& in, const LinearTarget& t, int n0, int n1) {
 
 }  // namespace
 
-bool linears_need_acts(const Linear* const* ws, int n) {
-  for (int i = 0; i < n; i++)
-    if (ws[i]->quantized && !ws[i]->f32_acts) return true;
-  return false;
-}
-
 Status linear_forward(const LinearInput& in, const LinearTarget* targets, int n_targets, kernels::ThreadPool* pool,
                       const LinearEpilogue& epilogue) {
   if (n_targets < 1 || n_targets > kMaxTargets)
@@ -49,7 +43,7 @@ Status linear_forward(const LinearInput& in, const LinearTarget* targets, int n_
   first_granule[0] = 0;
   for (int t = 0; t < n_targets; t++) {
     const Linear& w = *targets[t].w;
-    const bool needs_acts = w.quantized && !w.f32_acts;
+    const bool needs_acts = w.needs_int8_input();
     if (needs_acts && (in.acts == nullptr || in.acts->rows != in.rows || in.acts->cols != w.cols))
       return Status(StatusCode::invalid_argument, "linear_forward: " + w.name + ": input not quantized to its shape");
     if (!needs_acts && in.x == nullptr) return Status(StatusCode::invalid_argument, "linear_forward: null input");

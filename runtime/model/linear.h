@@ -33,9 +33,6 @@ struct LinearEpilogue {
   void* ctx = nullptr;
 };
 
-// Whether any layer in ws[0 .. n) is quantized (then the input must be quantized too).
-bool linears_need_acts(const Linear* const* ws, int n);
-
 // Computes every target. pool may be null. Fails (invalid_argument) on a shape mismatch.
 Status linear_forward(const LinearInput& in, const LinearTarget* targets, int n_targets, kernels::ThreadPool* pool,
                       const LinearEpilogue& epilogue = LinearEpilogue());

@@ -32,6 +32,8 @@ struct Linear {
   // being quantized to int8. For the head, whose input has outlier channels that int8 blocks of 32 flatten.
   bool f32_acts = false;
   kernels::QuantMatrix q;    // when quantized: a view of the raw layout
+  // Whether its input must come quantized to int8 (kernels::QuantActs) besides fp32.
+  bool needs_int8_input() const { return quantized && !f32_acts; }
   const float* w = nullptr;  // when not: fp32 [rows][cols], densely packed
 };
 

@@ -71,10 +71,10 @@ Status Session::allocate(const SessionOptions& o) {
   block_quant_.resize(c.num_layers);
   for (int i = 0; i < c.num_layers; i++) {
     const BlockWeights& b = W.blocks[i];
-    block_quant_[i].qkv = b.c_q.quantized || b.c_k.quantized || b.c_v.quantized;
-    block_quant_[i].proj = b.attn_proj.quantized;
-    block_quant_[i].fc = b.fc.quantized;
-    block_quant_[i].mlp_proj = b.mlp_proj.quantized;
+    block_quant_[i].qkv = b.c_q.needs_int8_input() || b.c_k.needs_int8_input() || b.c_v.needs_int8_input();
+    block_quant_[i].proj = b.attn_proj.needs_int8_input();
+    block_quant_[i].fc = b.fc.needs_int8_input();
+    block_quant_[i].mlp_proj = b.mlp_proj.needs_int8_input();
   }
 
   const uint64_t d = c.model_dim, hd = c.head_dim(), kvd = c.kv_dim(), hid = c.mlp_hidden, B = n_batch_;
