@@ -226,13 +226,36 @@ Status make_directories(const std::string& dir) {
   return Status::Ok();
 }
 
+std::string shard_pattern(const std::string& dir_or_glob, const std::string& split) {
+  const std::string& s = dir_or_glob;
+  if (s.find_first_of("*?[") != std::string::npos) return s;
+  if (s.size() > 4 && s.compare(s.size() - 4, 4, ".bin") == 0) return s;
+  return shard_glob(s, split);
+}
+
+Status read_shard_tokens(const std::string& pattern, std::vector<uint16_t>* tokens) {
+  std::vector<std::string> paths;
+  GOLF_RETURN_IF_ERROR(list_shards(pattern, &paths));
+  tokens->clear();
+  std::vector<uint16_t> shard;
+  for (const std::string& p : paths) {
+    GOLF_RETURN_IF_ERROR(read_shard(p, &shard));
+    tokens->insert(tokens->end(), shard.begin(), shard.end());
+  }
+  if (tokens->empty()) return Status(StatusCode::invalid_argument, pattern + ": the shards hold no tokens");
+  return Status::Ok();
+}
+
 Status list_shards(const std::string& pattern, std::vector<std::string>* paths) {
   paths->clear();
   glob_t matches;
   std::memset(&matches, 0, sizeof matches);
   const int rc = ::glob(pattern.c_str(), 0, nullptr, &matches);
   if (rc == 0) {
-    for (size_t i = 0; i < matches.gl_pathc; i++) paths->emplace_back(matches.gl_pathv[i]);
+    for (size_t i = 0; i < matches.gl_pathc; i++) {
+      const std::string path = matches.gl_pathv[i];
+      if (path.find("_bytes_", path.find_last_of('/') + 1) == std::string::npos) paths->push_back(path);
+    }
   }
   ::globfree(&matches);
   if (rc == GLOB_NOMATCH || (rc == 0 && paths->empty())) {

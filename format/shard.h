@@ -28,6 +28,8 @@ constexpr int kMaxShardVocab = 65536;
 std::string shard_file_name(const std::string& prefix, const std::string& split, uint64_t index);
 // The glob pattern of one split's shards in dir: "dir/fineweb_train_*.bin".
 std::string shard_glob(const std::string& dir, const std::string& split, const std::string& prefix = "fineweb");
+// What a tool's shards argument means: a glob or a .bin path as given, else a directory holding split's shards.
+std::string shard_pattern(const std::string& dir_or_glob, const std::string& split);
 
 // Parses and checks the 1024-byte header of a shard whose file is file_size bytes: magic, version, a non-negative
 // count, and file_size == 1024 + 2 * num_tokens. `name` labels the errors.
@@ -58,6 +60,9 @@ class ShardReader {
 
 // Reads a whole shard into *tokens (replacing its contents).
 Status read_shard(const std::string& path, std::vector<uint16_t>* tokens);
+// Every token of the shards list_shards(pattern) finds, in order: the challenge's validation stream before it is
+// trimmed to whole windows. No token at all -> invalid_argument.
+Status read_shard_tokens(const std::string& pattern, std::vector<uint16_t>* tokens);
 
 // Writes a shard atomically: a temporary file beside path, fsync, rename over path, fsync of the directory, so a
 // crash leaves either the old file or the complete new one. If sha256_hex is not null it receives the SHA-256 of
@@ -68,8 +73,9 @@ Status write_shard(const std::string& path, const uint16_t* tokens, size_t num_t
 // mkdir -p: creates dir and its missing parents; an existing directory is fine.
 Status make_directories(const std::string& dir);
 
-// The paths matching a glob pattern, sorted by byte value (the challenge's sorted(glob.glob(pattern))). No match
-// -> io_error naming the pattern.
+// The paths matching a glob pattern, sorted by byte value (the challenge's sorted(glob.glob(pattern))), leaving out
+// byte sidecars ("*_bytes_*": CaseOps per-token byte counts, not token shards). No match -> io_error naming the
+// pattern.
 Status list_shards(const std::string& pattern, std::vector<std::string>* paths);
 
 }  // namespace data

@@ -18,6 +18,7 @@
 #include "scorer.h"
 #include "session.h"
 #include "shard.h"
+#include "windows.h"
 
 namespace {
 
@@ -131,12 +132,6 @@ golf::Status read_documents(const Args& a, std::vector<std::string>* docs) {
   return golf::Status::Ok();
 }
 
-std::string shard_pattern(const std::string& s) {
-  if (s.find('*') != std::string::npos || s.find('?') != std::string::npos) return s;
-  if (s.size() > 4 && s.compare(s.size() - 4, 4, ".bin") == 0) return s;
-  return golf::data::shard_glob(s, "val");
-}
-
 long peak_rss_kib() {
   std::ifstream in("/proc/self/status");
   std::string line;
@@ -166,21 +161,15 @@ int main(int argc, char** argv) {
   std::vector<int32_t> stream;
   int64_t raw_bytes = -1, documents = 0;
   if (!a.shards.empty()) {
-    std::vector<std::string> paths;
-    st = golf::data::list_shards(shard_pattern(a.shards), &paths);
+    std::vector<uint16_t> tokens;
+    st = golf::data::read_shard_tokens(golf::data::shard_pattern(a.shards, "val"), &tokens);
     if (!st.ok()) return die(st.message());
-    if (paths.empty()) return die("no shards match " + shard_pattern(a.shards));
-    for (const std::string& p : paths) {
-      if (p.find("_bytes_") != std::string::npos) continue;  // CaseOps byte sidecars are not token shards
-      std::vector<uint16_t> t;
-      st = golf::data::read_shard(p, &t);
-      if (!st.ok()) return die(st.message());
-      stream.insert(stream.end(), t.begin(), t.end());
-    }
-    // The challenge trims the validation stream to whole windows (load_validation_tokens).
-    int64_t usable = ((int64_t)stream.size() - 1) / window * window;
-    if (usable <= 0) return die("the shards hold " + std::to_string(stream.size()) + " tokens, fewer than one window");
-    stream.resize((size_t)usable + 1);
+    int64_t n = (int64_t)tokens.size();
+    if (a.max_tokens > 1 && n > a.max_tokens) n = a.max_tokens;
+    // The challenge trims the validation stream to whole windows (the challenge's load_validation_tokens).
+    n = golf::whole_window_tokens(n, window);
+    if (n < 2) return die("the shards hold " + std::to_string(tokens.size()) + " tokens, fewer than one window");
+    stream.assign(tokens.begin(), tokens.begin() + n);
     for (int32_t t : stream) documents += t == cfg.bos_id;
   } else {
     std::vector<std::string> docs;
@@ -198,7 +187,8 @@ int main(int argc, char** argv) {
     documents = (int64_t)docs.size();
     if (stream.size() < 2) return die("no tokens to score (empty input)");
   }
-  if (a.max_tokens > 1 && (int64_t)stream.size() > a.max_tokens) stream.resize((size_t)a.max_tokens);
+  if (a.shards.empty() && a.max_tokens > 1 && (int64_t)stream.size() > a.max_tokens)
+    stream.resize((size_t)a.max_tokens);
 
   golf::SessionOptions so;
   so.n_threads = a.threads;

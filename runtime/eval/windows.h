@@ -15,6 +15,10 @@ struct EvalWindow {
   int64_t score_from;  // score targets at window positions [score_from, length)
 };
 
+// The challenge's trim of a validation stream of n tokens to whole windows of L: ((n - 1) / L) * L + 1 tokens (0 when
+// n < 1). Windows then need no padding, and every tool scores the same targets.
+inline int64_t whole_window_tokens(int64_t n, int L) { return n >= 1 ? (n - 1) / L * L + 1 : 0; }
+
 // Windows over a stream of n_tokens tokens (n_tokens - 1 targets), window length L >= 1, 0 <= stride <= L.
 std::vector<EvalWindow> plan_eval_windows(int64_t n_tokens, int L, int stride);
 

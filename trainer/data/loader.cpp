@@ -46,22 +46,6 @@ Status open_shard_list(const std::string& pattern, ShardList* out) {
   return Status::Ok();
 }
 
-Status load_validation_tokens(const std::string& pattern, std::vector<uint16_t>* tokens) {
-  ShardList list;
-  GOLF_RETURN_IF_ERROR(open_shard_list(pattern, &list));
-  tokens->clear();
-  tokens->reserve(list.total_tokens);
-  for (const std::string& path : list.paths) {
-    ShardReader shard;
-    GOLF_RETURN_IF_ERROR(shard.open(path));
-    tokens->insert(tokens->end(), shard.tokens(), shard.tokens() + shard.num_tokens());
-  }
-  if (tokens->size() != list.total_tokens) {
-    return Status(StatusCode::io_error, pattern + ": the shards changed while they were being read");
-  }
-  return Status::Ok();
-}
-
 Status check_batch_request(const BatchRequest& r, int64_t* local_tokens) {
   if (r.world_size < 1 || r.rank < 0 || r.rank >= r.world_size) {
     return Status(StatusCode::invalid_argument, "batch request: rank " + std::to_string(r.rank) +

@@ -31,10 +31,6 @@ struct ShardList {
 // pattern: a glob such as "data/fineweb_train_*.bin" (shard_glob() builds one).
 Status open_shard_list(const std::string& pattern, ShardList* out);
 
-// All validation shards matching pattern, in sorted order, concatenated (challenge.md §3.3; the evaluator trims
-// the result to ((N - 1) / seq_len) * seq_len + 1 tokens itself).
-Status load_validation_tokens(const std::string& pattern, std::vector<uint16_t>* tokens);
-
 // The arguments of the challenge's next_batch(global_tokens, seq_len, grad_accum_steps) plus the rank.
 struct BatchRequest {
   int64_t global_tokens = 0;     // tokens per optimizer step, all ranks and micro-steps together

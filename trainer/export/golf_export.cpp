@@ -169,26 +169,6 @@ int parse_args(int argc, char** argv, Args* a) {
   return -1;
 }
 
-std::string shard_pattern(const std::string& s) {
-  if (s.find('*') != std::string::npos || s.find('?') != std::string::npos) return s;
-  if (s.size() > 4 && s.compare(s.size() - 4, 4, ".bin") == 0) return s;
-  return golf::data::shard_glob(s, "val");
-}
-
-golf::Status read_val_shards(const std::string& pattern, std::vector<uint16_t>* tokens) {
-  std::vector<std::string> paths;
-  GOLF_RETURN_IF_ERROR(golf::data::list_shards(pattern, &paths));
-  tokens->clear();
-  for (const std::string& p : paths) {
-    if (p.find("_bytes_") != std::string::npos) continue;  // CaseOps byte sidecars are not token shards
-    std::vector<uint16_t> t;
-    GOLF_RETURN_IF_ERROR(golf::data::read_shard(p, &t));
-    tokens->insert(tokens->end(), t.begin(), t.end());
-  }
-  if (tokens->empty()) return golf::Status(golf::StatusCode::invalid_argument, pattern + ": no validation tokens");
-  return golf::Status::Ok();
-}
-
 golf::Status read_val_jsonl(const std::string& path, const golf::TokenizerData& data, int bos, int64_t max_docs,
                             std::vector<int32_t>* stream) {
   golf::Tokenizer tok;
@@ -252,8 +232,8 @@ int main(int argc, char** argv) {
   std::vector<uint16_t> shard_tokens;
   std::vector<int32_t> text_tokens;
   if (!a.val.empty()) {
-    const std::string pattern = shard_pattern(a.val);
-    st = read_val_shards(pattern, &shard_tokens);
+    const std::string pattern = golf::data::shard_pattern(a.val, "val");
+    st = golf::data::read_shard_tokens(pattern, &shard_tokens);
     if (!st.ok()) return fail(st);
     a.run.val_tokens_u16 = &shard_tokens;
     a.run.eval_data = "shards " + pattern;

@@ -13,6 +13,7 @@
 #include "cpu/model.h"
 #include "model.h"
 #include "scorer.h"
+#include "windows.h"  // defines: whole_window_tokens
 #include "session.h"
 
 namespace golf::train_export {
@@ -27,7 +28,7 @@ Status prepare_tokens(const std::vector<Tok>& tokens, const ScoreSettings& setti
   if (window < 1) return Status(StatusCode::invalid_argument, "score: window must be >= 1");
   int64_t n = (int64_t)tokens.size();
   if (settings.max_tokens > 0) n = std::min<int64_t>(n, settings.max_tokens);
-  if (settings.trim_to_windows && n > 1) n = (n - 1) / window * window + 1;
+  if (settings.trim_to_windows && n > 1) n = whole_window_tokens(n, window);
   if (n < 2)
     return Status(StatusCode::invalid_argument,
                   "score: " + std::to_string(tokens.size()) + " tokens leave no target" +

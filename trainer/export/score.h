@@ -21,7 +21,7 @@ struct ScoreSettings {
   int threads = 0;           // 0: all cores
   int64_t max_tokens = 0;    // 0: the whole stream; else only its first max_tokens tokens
   bool doc_isolated = false; // context never crosses a BOS
-  // The challenge trims the validation stream to whole windows, ((N-1)//L)*L + 1 tokens (load_validation_tokens):
+  // The challenge trims the validation stream to whole windows, ((N-1)//L)*L + 1 tokens (whole_window_tokens):
   // true for the challenge's shards, false for a stream of text documents.
   bool trim_to_windows = true;
   // Runtime only: f32 dequantizes every weight at load and computes in fp32, which is the challenge's round trip

@@ -111,7 +111,7 @@ Status setup_data(TrainRun* run) {
     }
   }
   std::vector<uint16_t> val16;
-  GOLF_RETURN_IF_ERROR(data::load_validation_tokens(d.val_pattern, &val16).prefix("validation data: "));
+  GOLF_RETURN_IF_ERROR(data::read_shard_tokens(d.val_pattern, &val16).prefix("validation data: "));
   d.val_shards = val_shards.paths.size();
   d.val_tokens = val16.size();
   run->val_tokens.assign(val16.begin(), val16.end());

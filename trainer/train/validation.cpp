@@ -4,14 +4,14 @@
 #include <chrono>
 #include <cmath>
 
-#include "windows.h"  // defines: plan_eval_windows
+#include "windows.h"  // defines: plan_eval_windows, whole_window_tokens
 
 namespace golf::train {
 
 Status trim_validation_tokens(const std::vector<int32_t>& tokens, int seq_len, int64_t max_tokens, int64_t* n_out) {
   int64_t n = (int64_t)tokens.size();
   if (max_tokens > 0 && max_tokens < n) n = max_tokens;
-  const int64_t usable = n >= 1 ? ((n - 1) / seq_len) * seq_len + 1 : 0;
+  const int64_t usable = whole_window_tokens(n, seq_len);
   if (usable < seq_len + 1) {
     return Status(StatusCode::invalid_argument,
                   "validation: " + std::to_string(n) + " tokens hold no whole window of seq_len " +

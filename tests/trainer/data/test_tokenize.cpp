@@ -146,8 +146,8 @@ TEST_F(TokenizeTest, DocumentsSplitsShardsAndManifest) {
   const Status s = tokenize_corpus(options(dir_.file("out"), 3), &m);
   ASSERT_TRUE(s.ok()) << s.message();
   std::vector<uint16_t> val, train;
-  ASSERT_TRUE(load_validation_tokens(shard_glob(dir_.file("out"), "val"), &val).ok());
-  ASSERT_TRUE(load_validation_tokens(shard_glob(dir_.file("out"), "train"), &train).ok());
+  ASSERT_TRUE(read_shard_tokens(shard_glob(dir_.file("out"), "val"), &val).ok());
+  ASSERT_TRUE(read_shard_tokens(shard_glob(dir_.file("out"), "train"), &train).ok());
   EXPECT_EQ(val, expected_tokens(0, 7));
   EXPECT_EQ(train, expected_tokens(7, 40));
   EXPECT_EQ(m.val.documents, 7u);
@@ -223,7 +223,7 @@ TEST_F(TokenizeTest, PlainTextAndErrors) {
   Manifest m;
   ASSERT_TRUE(tokenize_corpus(o, &m).ok());
   std::vector<uint16_t> train;
-  ASSERT_TRUE(load_validation_tokens(shard_glob(dir_.file("txt"), "train"), &train).ok());
+  ASSERT_TRUE(read_shard_tokens(shard_glob(dir_.file("txt"), "train"), &train).ok());
   texts_ = {"Para one.\nStill one.", "Para two."};
   EXPECT_EQ(train, expected_tokens(0, 2));
   EXPECT_EQ(m.val.shards.size(), 0u);
