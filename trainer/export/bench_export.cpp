@@ -16,6 +16,7 @@
 
 #include "export.h"
 #include "param_source.h"
+#include "tokenizer_source.h"
 #include "recipes.h"
 #include "score.h"
 #include "shard.h"
@@ -143,7 +144,7 @@ int main(int argc, char** argv) {
     st = ex::load_export_params(a.params, {}, &params);
   }
   golf::TokenizerData tok;
-  if (st.ok()) st = ex::load_export_tokenizer(a.tokenizer, &tok);
+  if (st.ok()) st = golf::load_tokenizer_data(a.tokenizer, &tok);
   std::vector<uint16_t> val;
   if (st.ok() && !a.val.empty()) st = golf::data::read_shard(a.val, &val);
   if (!st.ok()) { std::fprintf(stderr, "golf-bench-export: %s\n", st.message().c_str()); return 1; }

@@ -12,6 +12,7 @@
 
 #include "code_size.h"
 #include "param_source.h"
+#include "tokenizer_source.h"
 #include "pipeline.h"
 #include "recipes.h"
 #include "shard.h"
@@ -226,7 +227,7 @@ int main(int argc, char** argv) {
   if (!st.ok()) return fail(st);
   a.run.export_options.provenance = merge_provenance(ex::provenance_from_metadata(params.metadata), a.provenance);
   golf::TokenizerData tokenizer;
-  st = ex::load_export_tokenizer(a.tokenizer, &tokenizer);
+  st = golf::load_tokenizer_data(a.tokenizer, &tokenizer);
   if (!st.ok()) return fail(st);
 
   std::vector<uint16_t> shard_tokens;

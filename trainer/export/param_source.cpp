@@ -3,13 +3,10 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <memory>
 
 #include "cpu/param_io.h"
-#include "golf_file.h"
-#include "mapped_file.h"
+#include "mapped_file.h"  // defines: read_file_bytes
 #include "safetensors.h"
-#include "spm_model.h"
 
 namespace golf::train_export {
 
@@ -125,18 +122,6 @@ ExportProvenance provenance_from_metadata(const std::map<std::string, std::strin
   if (const std::string* v = text("golf.data")) p.extra.emplace_back("data_fingerprint", *v);
   if (const std::string* v = text("golf.tokenizer_sha256")) p.extra.emplace_back("tokenizer_sha256", *v);
   return p;
-}
-
-Status load_export_tokenizer(const std::string& path, TokenizerData* out) {
-  MappedFile map;
-  GOLF_RETURN_IF_ERROR(map.open(path));
-  const bool is_golf = map.size() >= 4 && std::memcmp(map.data(), "GOLF", 4) == 0;
-  if (!is_golf) return spm_model_load(path, out);
-  std::unique_ptr<GolfFile> file;
-  GOLF_RETURN_IF_ERROR(GolfFile::open(path, &file));
-  if (!file->has_tokenizer()) return Status(StatusCode::invalid_argument, path + ": the .golf file has no tokenizer");
-  *out = file->tokenizer();
-  return Status::Ok();
 }
 
 }  // namespace golf::train_export

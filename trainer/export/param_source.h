@@ -1,7 +1,7 @@
 // param_source.h: the inputs of golf-export read from disk: a golf-gpt model's parameters from a safetensors file
 // (param_io.h's parameter files, golf-train checkpoints that keep the parameters under a name prefix, or a
-// PyTorch export in F32/F16/BF16), its config (the file's "golf.config" metadata or a JSON file), and a tokenizer
-// (a SentencePiece .model, or the TOKN section of a .golf).
+// PyTorch export in F32/F16/BF16) and its config (the file's "golf.config" metadata or a JSON file). The tokenizer
+// comes from format/tokenizer_source.h.
 #pragma once
 #include <map>
 #include <string>
@@ -43,8 +43,5 @@ Status load_export_params(const std::string& path, const ParamSourceOptions& opt
 // META data_fingerprint, golf.tokenizer_sha256 -> META tokenizer_sha256. Keys that are absent or malformed are
 // skipped (a parameter file has none of them).
 ExportProvenance provenance_from_metadata(const std::map<std::string, std::string>& metadata);
-
-// A SentencePiece .model, or a .golf file's tokenizer (by the file's magic bytes, not its name).
-Status load_export_tokenizer(const std::string& path, TokenizerData* out);
 
 }  // namespace golf::train_export

@@ -166,7 +166,8 @@ const std::vector<Flag>& flag_table() {
     t.push_back(string_flag("train-glob", &O::train_glob, "run", C, "training shards (overrides --data)", "GLOB"));
     t.push_back(string_flag("val-glob", &O::val_glob, "run", C, "validation shards (overrides --data)", "GLOB"));
     t.push_back(string_flag("tokenizer", &O::tokenizer_path, "run", C,
-                            "SentencePiece .model: the byte table of val_bpb and the export's tokenizer", "FILE"));
+                            "SentencePiece .model or a .golf with one: val_bpb's byte table, the export's tokenizer",
+                            "FILE"));
     t.push_back(string_flag("out", &O::out_dir, "run", C,
                             "run directory (required): run.log, metrics.jsonl, loss.svg, checkpoints/, model.golf",
                             "DIR"));

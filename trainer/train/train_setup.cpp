@@ -14,7 +14,7 @@
 #include "manifest.h"       // defines: data::read_manifest
 #include "mapped_file.h"    // defines: read_file_bytes
 #include "sha256.h"         // defines: data::sha256_hex
-#include "spm_model.h"      // defines: spm_model_load
+#include "tokenizer_source.h"  // defines: load_tokenizer_data
 #include "text_format.h"    // defines: strprintf
 #include "train_run.h"
 
@@ -152,7 +152,7 @@ Status setup_tokenizer(TrainRun* run) {
   if (!o.tokenizer_path.empty()) run->tokenizer_path = o.tokenizer_path;
   if (run->tokenizer_path.empty()) {
     return Status(StatusCode::invalid_argument,
-                  "--tokenizer FILE.model is required (val_bpb needs its byte table, the export its pieces); "
+                  "--tokenizer FILE (.model or .golf) is required (val_bpb needs its byte table, the export its pieces); "
                   "there is no DIR/manifest.json naming one");
   }
   std::error_code ec;
@@ -161,7 +161,7 @@ Status setup_tokenizer(TrainRun* run) {
                   run->data.manifest_path + " names tokenizer " + run->tokenizer_path +
                       ", which does not exist from this directory: give --tokenizer FILE.model");
   }
-  GOLF_RETURN_IF_ERROR(spm_model_load(run->tokenizer_path, &run->tokenizer).prefix("--tokenizer: "));
+  GOLF_RETURN_IF_ERROR(load_tokenizer_data(run->tokenizer_path, &run->tokenizer).prefix("--tokenizer: "));
   run->tokenizer_sha256 = sha256_of_file(run->tokenizer_path);
   if ((int)run->tokenizer.pieces.size() > o.vocab_size) {
     return Status(StatusCode::invalid_argument,

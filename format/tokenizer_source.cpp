@@ -9,7 +9,6 @@
 #include "spm_model.h"
 
 namespace golf {
-namespace data {
 
 Status load_tokenizer_data(const std::string& path, TokenizerData* out) {
   std::string bytes;
@@ -31,5 +30,4 @@ Status load_tokenizer_data(const std::string& path, TokenizerData* out) {
   return status;
 }
 
-}  // namespace data
 }  // namespace golf
