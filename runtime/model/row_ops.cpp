@@ -7,6 +7,7 @@
 
 #include "fast_math.h"
 #include "half.h"
+#include "rope_table.h"
 
 namespace golf {
 
@@ -71,18 +72,7 @@ Status RopeTables::init(int n_pos, int rope_dims, float base) {
   size_t bytes = (size_t)n_pos * (size_t)half_ * sizeof(float);
   if (!cos_.allocate(bytes) || !sin_.allocate(bytes))
     return Status(StatusCode::out_of_memory, "RoPE tables: out of memory");
-  float* c = (float*)cos_.data();
-  float* s = (float*)sin_.data();
-  for (int i = 0; i < half_; i++) {
-    // torch: 1.0 / (base ** (arange(0, rd, 2, float32) / rd)), then outer(t, inv_freq), all in fp32.
-    const float exponent = (float)(2 * i) / (float)rope_dims;
-    const float inv_freq = 1.0f / std::pow(base, exponent);
-    for (int p = 0; p < n_pos; p++) {
-      const float angle = (float)p * inv_freq;
-      c[(size_t)p * half_ + i] = std::cos(angle);
-      s[(size_t)p * half_ + i] = std::sin(angle);
-    }
-  }
+  rope_tables_fill((float*)cos_.data(), (float*)sin_.data(), n_pos, rope_dims, base);
   return Status::Ok();
 }
 

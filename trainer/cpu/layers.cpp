@@ -68,19 +68,6 @@ void rms_norm_backward(float* din, const float* dout, const float* y, const floa
 
 // ---- RoPE ---------------------------------------------------------------------------------------------------------
 
-void rope_tables_init(float* cos_t, float* sin_t, int T_max, int rd, float base) {
-  int half = rd / 2;
-  for (int i = 0; i < half; i++) {
-    // As Rotary: inv_freq = 1 / base^(arange(0, rd, 2) / rd), all fp32.
-    float inv_freq = 1.0f / std::pow(base, (float)(2 * i) / (float)rd);
-    for (int t = 0; t < T_max; t++) {
-      float f = (float)t * inv_freq;
-      cos_t[(size_t)t * half + i] = std::cos(f);
-      sin_t[(size_t)t * half + i] = std::sin(f);
-    }
-  }
-}
-
 // sign +1: forward rotation; −1: its transpose (backward).
 static void rope_apply(float* out, const float* in, const float* cos_t, const float* sin_t, int N, int T, int heads,
                        int hd, int rd, float sign) {

@@ -24,8 +24,7 @@ void rms_norm_backward(float* din, const float* dout, const float* y, const floa
                        bool accumulate);
 
 // ---- rotary embedding (NeoX half split on the first rd dims of each head) ----------------------------------------
-// cos_t, sin_t (T_max, rd/2): angle(t, i) = t·base^(−2i/rd), in fp32 as the challenge's Rotary does.
-void rope_tables_init(float* cos_t, float* sin_t, int T_max, int rd, float base);
+// Tables: golf::rope_tables_fill (runtime/model/rope_table.h), shared with the runtime.
 // x viewed as (N, heads, hd) with position n % T: y1 = x1·cos + x2·sin, y2 = −x1·sin + x2·cos on pairs (i, i+rd/2),
 // dims ≥ rd pass through. out may alias in.
 void rope_forward(float* out, const float* in, const float* cos_t, const float* sin_t, int N, int T, int heads, int hd,

@@ -7,6 +7,7 @@
 #include "attention.h"  // defines: attention_forward, attention_backward
 #include "layers.h"     // defines: rms_norm_*, rope_*, resid_mix_*, scaled_add_*, activation_*, softcap_cross_entropy_*
 #include "matmul.h"     // defines: linear_forward, linear_backward, threads_count
+#include "model/rope_table.h"  // defines: rope_tables_fill (the runtime's tables, bit for bit)
 
 namespace golf::train_cpu {
 
@@ -111,7 +112,7 @@ Status activations_init(const ModelConfig& cfg, int B_max, int T_max, Activation
                                                  " bytes for B=" + std::to_string(B_max) + ", T=" + std::to_string(T_max) +
                                                  " (use a smaller micro-batch)");
   activations_carve(a, (float*)a->mem.data());
-  if (cfg.rope_dims > 0) rope_tables_init(a->rope_cos, a->rope_sin, T_max, cfg.rope_dims, cfg.rope_base);
+  if (cfg.rope_dims > 0) rope_tables_fill(a->rope_cos, a->rope_sin, T_max, cfg.rope_dims, cfg.rope_base);
   return Status::Ok();
 }
 
