@@ -70,37 +70,43 @@ Status read_file_bytes(const std::string& path, std::string* out) {
   return Status::Ok();
 }
 
-Status write_file_atomic(const std::string& path, const void* data, size_t size) {
-  std::string tmp = path + ".tmp." + std::to_string(getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return io_error("cannot create", tmp);
-  const char* p = (const char*)data;
-  size_t left = size;
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
+namespace {
+
+// Writes all of [data, data + size), retrying short writes and EINTR (chunks of at most 1 GiB: some kernels refuse
+// larger single writes).
+bool write_all(int fd, const void* data, size_t size) {
+  const char* p = static_cast<const char*>(data);
+  while (size > 0) {
+    const size_t chunk = size < (size_t(1) << 30) ? size : (size_t(1) << 30);
+    const ssize_t n = ::write(fd, p, chunk);
     if (n < 0) {
       if (errno == EINTR) continue;
-      Status s = io_error("write failed", tmp);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return s;
+      return false;
     }
     p += n;
-    left -= (size_t)n;
+    size -= size_t(n);
   }
-  if (fsync(fd) != 0) {
-    Status s = io_error("fsync failed", tmp);
-    ::close(fd);
+  return true;
+}
+
+}  // namespace
+
+Status write_file_atomic(const std::string& path, std::initializer_list<FilePiece> pieces) {
+  const std::string tmp = path + ".tmp." + std::to_string(getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return io_error("cannot create", tmp);
+  Status failure;
+  for (const FilePiece& piece : pieces)
+    if (failure.ok() && !write_all(fd, piece.data, piece.size)) failure = io_error("write failed", tmp);
+  if (failure.ok() && fsync(fd) != 0) failure = io_error("fsync failed", tmp);
+  if (::close(fd) != 0 && failure.ok()) failure = io_error("close failed", tmp);
+  if (failure.ok() && ::rename(tmp.c_str(), path.c_str()) != 0)
+    failure = io_error("cannot rename temp file over", path);
+  if (!failure.ok()) {
     ::unlink(tmp.c_str());
-    return s;
+    return failure;
   }
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    Status s = io_error("cannot rename temp file over", path);
-    ::unlink(tmp.c_str());
-    return s;
-  }
-  // Make the rename itself durable.
+  // Make the rename itself durable. Some file systems refuse fsync on a directory; the data is already safe then.
   std::string dir = ".";
   size_t slash = path.find_last_of('/');
   if (slash != std::string::npos) dir = slash == 0 ? "/" : path.substr(0, slash);

@@ -2,6 +2,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 
 #include "status.h"
@@ -26,7 +27,16 @@ class MappedFile {
 
 // Reads a whole file into memory (small inputs: configs, tokenizer models).
 Status read_file_bytes(const std::string& path, std::string* out);
-// Writes bytes atomically: a temporary file beside path, fsync, rename over path, fsync of the directory.
-Status write_file_atomic(const std::string& path, const void* data, size_t size);
+// One piece of a file written by write_file_atomic.
+struct FilePiece {
+  const void* data;
+  size_t size;
+};
+// Writes the pieces, in order, atomically: a temporary file beside path (unique per process), fsync, close, rename
+// over path, fsync of the directory. On any failure the temporary file is removed and path is left as it was.
+Status write_file_atomic(const std::string& path, std::initializer_list<FilePiece> pieces);
+inline Status write_file_atomic(const std::string& path, const void* data, size_t size) {
+  return write_file_atomic(path, {FilePiece{data, size}});
+}
 
 }  // namespace golf

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "mapped_file.h"  // defines: write_file_atomic
 #include "sha256.h"
 
 namespace golf {
@@ -34,29 +35,6 @@ void store_le_i32(uint8_t* p, int32_t v) {
 
 Status os_error(const std::string& what, const std::string& path) {
   return Status(StatusCode::io_error, path + ": " + what + ": " + std::strerror(errno));
-}
-
-std::string directory_of(const std::string& path) {
-  const size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
-// Writes all of [data, data + size), retrying short writes and EINTR.
-bool write_all(int fd, const void* data, size_t size) {
-  const char* p = static_cast<const char*>(data);
-  while (size > 0) {
-    const size_t chunk = size < (size_t(1) << 30) ? size : (size_t(1) << 30);
-    const ssize_t n = ::write(fd, p, chunk);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    p += n;
-    size -= size_t(n);
-  }
-  return true;
 }
 
 }  // namespace
@@ -176,35 +154,8 @@ Status write_shard(const std::string& path, const uint16_t* tokens, size_t num_t
     *sha256_hex = hasher.hex_digest();
   }
 
-  // The pid makes the temporary name unique when several processes write into one directory.
-  const std::string temp = path + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return os_error("cannot create temporary shard file", temp);
-  bool ok = write_all(fd, header, sizeof header) && write_all(fd, tokens, 2 * num_tokens);
-  Status failure = ok ? Status::Ok() : os_error("cannot write shard", temp);
-  if (ok && ::fsync(fd) != 0) {
-    ok = false;
-    failure = os_error("cannot fsync shard", temp);
-  }
-  if (::close(fd) != 0 && ok) {
-    ok = false;
-    failure = os_error("cannot close shard", temp);
-  }
-  if (ok && ::rename(temp.c_str(), path.c_str()) != 0) {
-    ok = false;
-    failure = os_error("cannot rename the temporary file over the shard", path);
-  }
-  if (!ok) {
-    ::unlink(temp.c_str());
-    return failure;
-  }
-  // Persist the rename itself. Some file systems refuse fsync on a directory; the data is already safe then.
-  const int dir_fd = ::open(directory_of(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd >= 0) {
-    ::fsync(dir_fd);
-    ::close(dir_fd);
-  }
-  return Status::Ok();
+  return write_file_atomic(path, {FilePiece{header, sizeof header}, FilePiece{tokens, 2 * num_tokens}})
+      .prefix("shard: ");
 }
 
 Status make_directories(const std::string& dir) {
