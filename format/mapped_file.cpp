@@ -91,7 +91,7 @@ bool write_all(int fd, const void* data, size_t size) {
 
 }  // namespace
 
-Status write_file_atomic(const std::string& path, std::initializer_list<FilePiece> pieces) {
+Status write_file_atomic(const std::string& path, const std::vector<FilePiece>& pieces) {
   const std::string tmp = path + ".tmp." + std::to_string(getpid());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return io_error("cannot create", tmp);

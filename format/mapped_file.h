@@ -2,8 +2,8 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
-#include <initializer_list>
 #include <string>
+#include <vector>
 
 #include "status.h"
 
@@ -34,9 +34,9 @@ struct FilePiece {
 };
 // Writes the pieces, in order, atomically: a temporary file beside path (unique per process), fsync, close, rename
 // over path, fsync of the directory. On any failure the temporary file is removed and path is left as it was.
-Status write_file_atomic(const std::string& path, std::initializer_list<FilePiece> pieces);
+Status write_file_atomic(const std::string& path, const std::vector<FilePiece>& pieces);
 inline Status write_file_atomic(const std::string& path, const void* data, size_t size) {
-  return write_file_atomic(path, {FilePiece{data, size}});
+  return write_file_atomic(path, std::vector<FilePiece>{{data, size}});
 }
 
 }  // namespace golf

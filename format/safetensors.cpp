@@ -124,13 +124,13 @@ Status safetensors_write(const std::string& path, const std::vector<SafeTensorOu
   }
   std::string h = header.dump();
   while ((h.size() + 8) % 8) h += ' ';  // data block 8-byte aligned, as the reference writer does
-  std::string out;
-  out.reserve(8 + h.size() + offset);
-  uint64_t len = h.size();
-  out.append((const char*)&len, 8);
-  out += h;
-  for (size_t i = 0; i < tensors.size(); i++) out.append((const char*)tensors[i].data, sizes[i]);
-  return write_file_atomic(path, out.data(), out.size());
+  const uint64_t len = h.size();  // little-endian, like every integer the format library writes
+  std::string head((const char*)&len, 8);
+  head += h;
+  // The tensors are written from the caller's memory, not copied into one buffer (checkpoints are large).
+  std::vector<FilePiece> pieces = {{head.data(), head.size()}};
+  for (size_t i = 0; i < tensors.size(); i++) pieces.push_back({tensors[i].data, sizes[i]});
+  return write_file_atomic(path, pieces);
 }
 
 }  // namespace golf

@@ -154,7 +154,7 @@ Status write_shard(const std::string& path, const uint16_t* tokens, size_t num_t
     *sha256_hex = hasher.hex_digest();
   }
 
-  return write_file_atomic(path, {FilePiece{header, sizeof header}, FilePiece{tokens, 2 * num_tokens}})
+  return write_file_atomic(path, {{header, sizeof header}, {tokens, 2 * num_tokens}})
       .prefix("shard: ");
 }
 

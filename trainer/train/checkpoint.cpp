@@ -2,9 +2,6 @@
 // checkpoint.h).
 #include "checkpoint.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -34,14 +31,6 @@ constexpr const char* kSuffix = ".safetensors";
 
 Status io_error(const std::string& what, const std::string& path) {
   return Status(StatusCode::io_error, path + ": " + what);
-}
-
-Status fsync_path(const std::string& path, bool directory) {
-  int fd = ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
-  if (fd < 0) return io_error("cannot open for fsync", path);
-  int rc = ::fsync(fd);
-  ::close(fd);
-  return rc == 0 ? Status::Ok() : io_error("fsync failed", path);
 }
 
 // SHA-256 over (name, 0, bytes) of every tensor in name order, so it does not depend on the file layout.
@@ -162,13 +151,8 @@ Status checkpoint_write(const std::string& dir, const ParamStore& ps, const Opti
 
   const std::string name = checkpoint_file_name(meta.step);
   const std::string path = (fs::path(dir) / name).string();
-  // tensor_file_write renames its own temporary onto `partial`; fsync that, then rename it into place, so the
-  // final name only ever appears on a complete, durable file.
-  const std::string partial = path + ".partial";
-  GOLF_RETURN_IF_ERROR(train_cpu::tensor_file_write(partial, refs, md));
-  GOLF_RETURN_IF_ERROR(fsync_path(partial, false));
-  if (std::rename(partial.c_str(), path.c_str()) != 0) return io_error("rename failed", path);
-  GOLF_RETURN_IF_ERROR(fsync_path(dir, true));
+  // Atomic and durable (write_file_atomic under it): the final name only ever appears on a complete file.
+  GOLF_RETURN_IF_ERROR(train_cpu::tensor_file_write(path, refs, md));
   const std::string latest = name + "\n";
   GOLF_RETURN_IF_ERROR(write_file_atomic((fs::path(dir) / "latest").string(), latest.data(), latest.size()));
   if (path_out) *path_out = path;
@@ -197,7 +181,7 @@ Status checkpoint_clear(const std::string& dir) {
   for (int64_t s : list_checkpoint_steps(dir)) fs::remove(fs::path(dir) / checkpoint_file_name(s), ec);
   fs::remove(fs::path(dir) / "latest", ec);
   for (const std::string& n : list_dir(dir)) {
-    if (n.find(".partial") != std::string::npos || n.find(".tmp") != std::string::npos)
+    if (n.find(".tmp") != std::string::npos)  // write_file_atomic's temporaries, left by a killed process
       fs::remove(fs::path(dir) / n, ec);
   }
   return Status::Ok();
