@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bytes.h"
@@ -12,6 +13,14 @@ namespace golf {
 
 // Values of SentencePiece's ModelProto.SentencePiece.Type.
 enum class PieceType : uint8_t { normal = 1, unknown = 2, control = 3, user_defined = 4, unused = 5, byte = 6 };
+// Pieces made of text that BPE merges produce (SentencePiece's "IsNormal || IsUserDefined || IsUnused" sets), as
+// opposed to the reserved ones: control, unknown, byte.
+inline bool is_ordinary(PieceType t) {
+  return t == PieceType::normal || t == PieceType::user_defined || t == PieceType::unused;
+}
+
+// U+2581 "▁": SentencePiece's visible space in pieces.
+constexpr std::string_view kSpaceSymbol = "\xE2\x96\x81";
 
 // TOKN flags (SPEC.md §4).
 enum TokenizerFlag : uint32_t {

@@ -7,7 +7,6 @@ namespace golf {
 
 ByteCounter::ByteCounter(const TokenizerData& t, int vocab_size)
     : base_bytes_(vocab_size, 0), has_space_(vocab_size, 0), is_boundary_(vocab_size, 1) {
-  static const std::string kSpace = "\xE2\x96\x81";  // U+2581
   int n = (int)t.pieces.size() < vocab_size ? (int)t.pieces.size() : vocab_size;
   for (int id = 0; id < n; id++) {
     const TokenizerPiece& p = t.pieces[id];
@@ -18,9 +17,9 @@ ByteCounter::ByteCounter(const TokenizerData& t, int vocab_size)
       continue;
     }
     std::string piece = p.piece;
-    if (piece.compare(0, kSpace.size(), kSpace) == 0) {
+    if (piece.compare(0, kSpaceSymbol.size(), kSpaceSymbol) == 0) {
       has_space_[id] = 1;
-      piece = piece.substr(kSpace.size());
+      piece = piece.substr(kSpaceSymbol.size());
     }
     base_bytes_[id] = (int16_t)piece.size();
   }

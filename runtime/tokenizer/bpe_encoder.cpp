@@ -16,16 +16,12 @@
 namespace golf {
 namespace {
 
-constexpr std::string_view kSpaceSymbol = "\xE2\x96\x81";  // U+2581 "▁"
-
 // Pieces up to this many bytes are entered in the id-pair table; longer merges are looked up by string. Real
 // vocabularies stay far below it; the cap keeps init linear on hostile models made of very long pieces.
 constexpr size_t kMaxPairBytes = 64;
 
 // Words of fewer symbols than this are merged by scanning instead of with a heap.
 constexpr int32_t kShortWord = 24;
-
-bool is_ordinary(PieceType t) { return t == PieceType::normal || t == PieceType::user_defined || t == PieceType::unused; }
 
 }  // namespace
 

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sha256.h"  // defines: to_hex
 #include "spm_model.h"
 #include "tokenizer.h"
 
@@ -86,11 +87,7 @@ bool from_hex(std::string_view hex, std::string* out) {
 
 void write_text(const std::string& text, Format format, std::string* out) {
   if (format == Format::hex) {
-    static const char kDigits[] = "0123456789abcdef";
-    for (unsigned char c : text) {
-      out->push_back(kDigits[c >> 4]);
-      out->push_back(kDigits[c & 15]);
-    }
+    out->append(golf::data::to_hex(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
   } else if (format == Format::jsonl) {
     nlohmann::json line = {{"text", text}};
     out->append(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));

@@ -7,8 +7,6 @@
 namespace golf {
 namespace {
 
-constexpr std::string_view kSpaceSymbol = "\xE2\x96\x81";  // U+2581 "▁"
-
 // Appends bytes gathered from consecutive byte pieces: each well-formed character as it is, each byte that does
 // not start one as U+FFFD (SentencePiece's ProcessBytePieces).
 void append_bytes(const std::string& bytes, std::string* out) {

@@ -8,8 +8,6 @@ namespace {
 
 Status bad(const std::string& message) { return Status(StatusCode::bad_format, "tokenizer: " + message); }
 
-bool is_ordinary(PieceType t) { return t == PieceType::normal || t == PieceType::user_defined || t == PieceType::unused; }
-
 // Pieces are shown in error messages; keep those short and printable.
 std::string quoted(const std::string& piece) {
   std::string out = "'";

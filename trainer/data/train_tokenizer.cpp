@@ -220,7 +220,7 @@ Status train_tokenizer(const TrainTokenizerOptions& options, TrainTokenizerRepor
   GOLF_RETURN_IF_ERROR(tokenizer.init(data).prefix(report->model_path + ": "));
   report->pieces = tokenizer.vocab_size();
   for (int id = 0; id < tokenizer.vocab_size(); id++) {
-    if (tokenizer.piece(id).piece == "\xE2\x96\x81") report->space_id = id;
+    if (tokenizer.piece(id).piece == kSpaceSymbol) report->space_id = id;
   }
   return Status::Ok();
 }
