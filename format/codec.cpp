@@ -18,10 +18,16 @@ Status encode_tensor_payload(Dtype dtype, const TensorLayout& L, uint32_t group_
   if (codec != Codec::rans) return Status(StatusCode::invalid_argument, "unknown codec");
   if (!dtype_is_quantized(dtype))
     return Status(StatusCode::invalid_argument, std::string("codec rans needs a quantized dtype, not ") + dtype_name(dtype));
-  std::vector<int8_t> codes(L.count);
-  codes_from_raw(dtype, L, group_size, raw, codes.data());
+  // int8-held dtypes are already one code per element in logical order; only q4 needs unpacking (as in decode).
+  std::vector<int8_t> unpacked;
+  const int8_t* codes = reinterpret_cast<const int8_t*>(raw);
+  if (dtype == Dtype::q4) {
+    unpacked.resize(L.count);
+    codes_from_raw(dtype, L, group_size, raw, unpacked.data());
+    codes = unpacked.data();
+  }
   stored->clear();
-  GOLF_RETURN_IF_ERROR(rans_encode(codes.data(), L.count, dtype_code_min(dtype), dtype_code_max(dtype), stored));
+  GOLF_RETURN_IF_ERROR(rans_encode(codes, L.count, dtype_code_min(dtype), dtype_code_max(dtype), stored));
   const uint8_t* scales = raw + L.scales_offset;
   stored->insert(stored->end(), scales, scales + 2 * L.scale_count);
   return Status::Ok();
