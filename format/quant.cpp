@@ -253,25 +253,32 @@ Status dequantize(Dtype dtype, const TensorLayout& layout, uint32_t group_size, 
   }
   if (!layout_matches_group_size(layout, group_size))
     return invalid("dequantize: layout does not match group_size " + std::to_string(group_size));
-  const uint64_t span = scale_span(layout, group_size);
-  const uint8_t* scale_block = raw + layout.scales_offset;
-  std::vector<int8_t> codes;
-  try {
-    codes.resize(span);
-  } catch (const std::bad_alloc&) {
-    return Status(StatusCode::out_of_memory, "dequantize: cannot allocate a group buffer");
-  }
-  for (uint64_t row = 0; row < layout.rows; row++) {
-    for (uint64_t g = 0; g < layout.n_groups; g++) {
-      const uint64_t first = row * layout.cols + g * span;
-      uint16_t scale_bits;
-      std::memcpy(&scale_bits, scale_block + 2 * (row * layout.n_groups + g), 2);
-      const float scale = f16_to_f32(scale_bits);
-      load_codes(dtype, raw, first, span, codes.data());
-      for (uint64_t i = 0; i < span; i++) out[first + i] = (float)codes[i] * scale;
+  const uint64_t row_bytes = dtype == Dtype::q4 ? layout.cols / 2 : layout.cols;
+  for (uint64_t row = 0; row < layout.rows; row++)
+    dequantize_row(dtype, group_size, layout.cols, raw + row * row_bytes,
+                   raw + layout.scales_offset + 2 * row * layout.n_groups, out + row * layout.cols);
+  return Status::Ok();
+}
+
+void dequantize_row(Dtype dtype, uint32_t group_size, uint64_t cols, const uint8_t* row_codes,
+                    const uint8_t* row_scales, float* out) {
+  const uint64_t span = group_size == 0 ? cols : group_size;
+  for (uint64_t g = 0; g < cols / span; g++) {
+    uint16_t scale_bits;
+    std::memcpy(&scale_bits, row_scales + 2 * g, 2);
+    const float scale = f16_to_f32(scale_bits);
+    float* o = out + g * span;
+    if (dtype != Dtype::q4) {
+      const int8_t* c = reinterpret_cast<const int8_t*>(row_codes) + g * span;
+      for (uint64_t i = 0; i < span; i++) o[i] = (float)c[i] * scale;
+    } else {  // byte j of a group holds its columns j (low nibble) and j + span/2 (high), each biased by 8
+      const uint8_t* c = row_codes + g * (span / 2);
+      for (uint64_t j = 0; j < span / 2; j++) {
+        o[j] = (float)((int)(c[j] & 0xFu) - 8) * scale;
+        o[j + span / 2] = (float)((int)(c[j] >> 4) - 8) * scale;
+      }
     }
   }
-  return Status::Ok();
 }
 
 Status encode_float(Dtype dtype, const float* in, size_t n, uint8_t* out) {

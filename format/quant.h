@@ -37,6 +37,13 @@ Status quant_clip(const float* w, size_t n, ClipMethod clip, double clip_value, 
 // Decodes a raw layout of any dtype (float or quantized) to fp32; out holds layout.count values.
 Status dequantize(Dtype dtype, const TensorLayout& layout, uint32_t group_size, const uint8_t* raw, float* out);
 
+// One row of a quantized raw layout to fp32 (SPEC.md §5.2: code · f16 scale, q4 nibbles split per group): row_codes
+// is the row's code bytes (cols, or cols / 2 for q4), row_scales its f16 scales (one per group, or one for the row
+// when group_size is 0; any alignment). No checks and no allocation: for callers that validated the layout once
+// (dequantize, the runtime's embedding lookup and head panels).
+void dequantize_row(Dtype dtype, uint32_t group_size, uint64_t cols, const uint8_t* row_codes,
+                    const uint8_t* row_scales, float* out);
+
 // Encodes fp32 values as f32/f16/bf16 raw bytes (n * element bytes).
 Status encode_float(Dtype dtype, const float* in, size_t n, uint8_t* out);
 

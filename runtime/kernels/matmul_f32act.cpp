@@ -4,11 +4,11 @@
 // fp32) into a tile on its stack and runs the path's fp32 matmul on the tile.
 #include <algorithm>
 
-#include "half.h"
 #include "kernel_table.h"
 #include "kernel_util.h"
 #include "matmul.h"
 #include "n_ranges.h"
+#include "quant.h"  // defines: dequantize_row
 
 namespace golf::kernels {
 namespace {
@@ -23,27 +23,6 @@ constexpr int kMaxPanelRows = 32;
 constexpr int kFusedMaxRows = 6;
 
 Status invalid(const char* m) { return Status(StatusCode::invalid_argument, m); }
-
-// Row `row` of w as fp32: out [w.cols]. q4 nibbles are unpacked as SPEC.md §5.2 lays them out per group.
-void dequant_row(const QuantMatrix& w, int row, float* out) {
-  const uint8_t* codes = w_row_codes(w, row);
-  const uint16_t* scales = w_row_scales(w, row);
-  const int gc = w_group_cols(w), groups = w_groups_per_row(w);
-  for (int g = 0; g < groups; ++g) {
-    const float s = golf::f16_to_f32(scales[g]);
-    float* o = out + (size_t)g * gc;
-    if (w.dtype != golf::Dtype::q4) {
-      const int8_t* c = reinterpret_cast<const int8_t*>(codes) + (size_t)g * gc;
-      for (int j = 0; j < gc; ++j) o[j] = (float)c[j] * s;
-    } else {  // byte j of a group holds columns j (low nibble) and j + gc/2 (high nibble), each biased by 8
-      const uint8_t* c = codes + (size_t)g * (gc / 2);
-      for (int j = 0; j < gc / 2; ++j) {
-        o[j] = (float)((c[j] & 0x0F) - 8) * s;
-        o[j + gc / 2] = (float)((c[j] >> 4) - 8) * s;
-      }
-    }
-  }
-}
 
 }  // namespace
 
@@ -72,7 +51,9 @@ Status matmul_quant_f32act(const float* x, int M, int K, const QuantMatrix& w, f
     float tile[kTileFloats];  // [panel_rows][K]
     for (int p0 = n0; p0 < n1; p0 += panel_rows) {
       const int rows = std::min(panel_rows, n1 - p0);
-      for (int r = 0; r < rows; ++r) dequant_row(w, p0 + r, tile + (size_t)r * K);
+      for (int r = 0; r < rows; ++r)
+        golf::dequantize_row(w.dtype, w.group_size, (uint64_t)K, w_row_codes(w, p0 + r),
+                             reinterpret_cast<const uint8_t*>(w_row_scales(w, p0 + r)), tile + (size_t)r * K);
       F32MatmulJob job;
       job.x = x;
       job.w = tile;

@@ -7,6 +7,7 @@
 
 #include "fast_math.h"
 #include "half.h"
+#include "quant.h"  // defines: dequantize_row
 #include "rope_table.h"
 
 namespace golf {
@@ -31,27 +32,10 @@ void embedding_row(const EmbeddingTable& t, int id, float* out) {
       break;
   }
   // Quantized: w = code · scale of its row/group (SPEC.md §5.2).
-  const size_t G = t.group_size == 0 ? C : t.group_size;
-  const size_t n_groups = C / G;
-  const uint16_t* scales = (const uint16_t*)(t.raw + t.layout.scales_offset) + row * n_groups;
-  if (t.dtype == Dtype::q4) {
-    const uint8_t* codes = t.raw + row * (C / 2);
-    for (size_t g = 0; g < n_groups; g++) {
-      const float s = f16_to_f32(scales[g]);
-      const uint8_t* gb = codes + g * (G / 2);
-      float* o = out + g * G;
-      for (size_t j = 0; j < G / 2; j++) {
-        o[j] = (float)((int)(gb[j] & 0x0F) - 8) * s;
-        o[j + G / 2] = (float)((int)(gb[j] >> 4) - 8) * s;
-      }
-    }
-    return;
-  }
-  const int8_t* codes = (const int8_t*)t.raw + row * C;
-  for (size_t g = 0; g < n_groups; g++) {
-    const float s = f16_to_f32(scales[g]);
-    for (size_t j = 0; j < G; j++) out[g * G + j] = (float)codes[g * G + j] * s;
-  }
+  const size_t n_groups = t.group_size == 0 ? 1 : C / t.group_size;
+  const size_t row_bytes = t.dtype == Dtype::q4 ? C / 2 : C;
+  dequantize_row(t.dtype, t.group_size, C, t.raw + row * row_bytes, t.raw + t.layout.scales_offset + 2 * row * n_groups,
+                 out);
 }
 
 void rms_norm_row(const float* x, int n, float eps, float* y) {

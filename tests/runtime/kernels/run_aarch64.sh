@@ -28,6 +28,7 @@ compile() {  # compile SOURCE [EXTRA FLAGS...]
   objs="$objs $o"
 }
 for f in act_quant kernel_paths matmul matmul_f32act quant_matrix thread_pool; do compile "$k/$f.cpp"; done
+for f in dtype quant status; do compile "$src/format/$f.cpp"; done  # dequantize_row (matmul_f32act.cpp)
 compile "$k/arch/scalar/kernels_scalar.cpp" -ffp-contract=off
 compile "$k/arch/arm/kernels_neon.cpp"
 compile "$k/arch/arm/kernels_neon_dotprod.cpp" -march=armv8.2-a+dotprod
