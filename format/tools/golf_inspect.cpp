@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "config_json.h"
 #include "golf_file.h"
 
 namespace {
@@ -45,21 +46,6 @@ const char* piece_type_name(golf::PieceType t) {
     case golf::PieceType::byte: return "byte";
   }
   return "?";
-}
-
-nlohmann::ordered_json kv_json(const golf::KeyValues& kv) {
-  nlohmann::ordered_json j = nlohmann::ordered_json::object();
-  for (const golf::KvEntry& e : kv.entries()) {
-    switch (e.type) {
-      case golf::KvType::int_: j[e.key] = e.i; break;
-      case golf::KvType::float_: j[e.key] = e.f; break;
-      case golf::KvType::string: j[e.key] = e.s; break;
-      case golf::KvType::bool_: j[e.key] = e.b; break;
-      case golf::KvType::int_array: j[e.key] = e.ints; break;
-      case golf::KvType::float_array: j[e.key] = e.floats; break;
-    }
-  }
-  return j;
 }
 
 }  // namespace
@@ -113,8 +99,8 @@ int main(int argc, char** argv) {
     for (const auto& s : f->sections())
       j["sections"].push_back({{"kind", s.kind}, {"required", (bool)(s.flags & golf::kSectionRequired)},
                                {"offset", s.offset}, {"size", s.size}});
-    j["config"] = kv_json(f->config());
-    j["metadata"] = kv_json(f->metadata());
+    j["config"] = golf::kv_to_json(f->config());
+    j["metadata"] = golf::kv_to_json(f->metadata());
     if (f->has_tokenizer()) {
       const golf::TokenizerData& t = f->tokenizer();
       j["tokenizer"] = {{"model_type", t.model_type}, {"pieces", t.pieces.size()}, {"normalizer", t.normalizer_name},

@@ -7,6 +7,7 @@
 #include <random>
 #include <string>
 
+#include "config_json.h"
 #include "mapped_file.h"
 #include "model_config.h"
 #include "safetensors.h"
@@ -65,14 +66,9 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < values.size(); i++) tensors.push_back({specs[i].name, "F32", specs[i].shape, values[i].data()});
   st = golf::safetensors_write(out_dir + "/weights.safetensors", tensors);
   if (st.ok()) {
-    char json[1024];
-    std::snprintf(json, sizeof json,
-                  "{\n  \"arch\": \"golf-gpt\", \"vocab_size\": %d, \"model_dim\": %d, \"num_layers\": %d,\n"
-                  "  \"num_heads\": %d, \"num_kv_heads\": %d, \"mlp_hidden\": %d, \"activation\": \"relu2\",\n"
-                  "  \"rope_base\": 10000.0, \"logit_softcap\": 30.0, \"max_seq_len\": 1024, \"bos_id\": 1\n}\n",
-                  c.vocab_size, c.model_dim, c.num_layers, c.num_heads, c.num_kv_heads, c.mlp_hidden);
+    const std::string json = golf::model_config_to_json(c, 2) + "\n";
     std::string path = out_dir + "/config.json";
-    st = golf::write_file_atomic(path, json, std::strlen(json));
+    st = golf::write_file_atomic(path, json.data(), json.size());
   }
   if (!st.ok()) { std::fprintf(stderr, "golf-make-example: %s\n", st.message().c_str()); return 1; }
   std::printf("wrote %s/weights.safetensors (%lld parameters) and %s/config.json\n", out_dir.c_str(),

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "config_json.h"
 #include "golf_writer.h"
 #include "mapped_file.h"
 #include "model_config.h"
@@ -41,29 +42,7 @@ void usage(FILE* f) {
 golf::Status config_from_json(const std::string& path, golf::ModelConfig* out) {
   std::string text;
   GOLF_RETURN_IF_ERROR(golf::read_file_bytes(path, &text));
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object())
-    return golf::Status(golf::StatusCode::bad_format, path + ": not a JSON object");
-  golf::KeyValues kv;
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    const auto& v = it.value();
-    if (v.is_boolean()) kv.set_bool(it.key(), v.get<bool>());
-    else if (v.is_number_integer()) kv.set_int(it.key(), v.get<int64_t>());
-    else if (v.is_number()) kv.set_float(it.key(), v.get<double>());
-    else if (v.is_string()) kv.set_string(it.key(), v.get<std::string>());
-    else return golf::Status(golf::StatusCode::bad_format, path + ": key '" + it.key() + "' must be a number, string or bool");
-  }
-  // Catch typos first: every key must be one the architecture knows.
-  golf::KeyValues canonical;
-  golf::model_config_to_kv(golf::ModelConfig(), &canonical);
-  for (const auto& e : kv.entries())
-    if (!canonical.find(e.key))
-      return golf::Status(golf::StatusCode::invalid_argument, path + ": unknown config key '" + e.key + "'");
-  golf::ModelConfig c;
-  golf::Status st = golf::model_config_from_kv(kv, &c);
-  if (!st.ok()) return st.prefix(path + ": ");
-  *out = c;
-  return golf::Status::Ok();
+  return golf::model_config_from_json(text, out).prefix(path + ": ");
 }
 
 std::string shape_string(const std::vector<uint64_t>& dims) {

@@ -38,10 +38,11 @@ PY
 # Bad inputs.
 expect_error "unknown config key 'rope_bse'" "$PACK" --weights "$T/weights.safetensors" \
   --config <(sed 's/^{/{ "rope_bse": 5,/' "$T/config.json") --tokenizer "$SRC/data/tokenizer_sp1024.model" -o "$T/x.golf"
-sed 's/"num_layers": 3/"num_layers": 4/' "$T/config.json" > "$T/c4.json"
+sed -e 's/"num_layers": 3/"num_layers": 4/' -e 's/"num_encoder_layers": 1/"num_encoder_layers": 2/' "$T/config.json" \
+  > "$T/c4.json"
 expect_error "tensor 'skip_weights' has shape \\[1, 128\\], the config needs \\[2, 128\\]" "$PACK" --weights "$T/weights.safetensors" --config "$T/c4.json" \
   --tokenizer "$SRC/data/tokenizer_sp1024.model" -o "$T/x.golf"
-sed 's/^{/{ "tie_embeddings": false,/' "$T/config.json" > "$T/untied.json"
+sed 's/"tie_embeddings": true/"tie_embeddings": false/' "$T/config.json" > "$T/untied.json"
 expect_error "missing tensor 'lm_head.weight'" "$PACK" --weights "$T/weights.safetensors" --config "$T/untied.json" \
   --tokenizer "$SRC/data/tokenizer_sp1024.model" -o "$T/x.golf"
 expect_error "q4 needs g32 or g64" "$PACK" --weights "$T/weights.safetensors" --config "$T/config.json" \

@@ -67,36 +67,6 @@ Status tensor_file_read(const std::string& path, TensorFile* out) {
   return Status::Ok();
 }
 
-std::string model_config_to_json(const ModelConfig& c) {
-  KeyValues kv;
-  model_config_to_kv(c, &kv);
-  json j = json::object();
-  for (const KvEntry& e : kv.entries()) {
-    switch (e.type) {
-      case KvType::int_: j[e.key] = e.i; break;
-      case KvType::float_: j[e.key] = e.f; break;
-      case KvType::string: j[e.key] = e.s; break;
-      case KvType::bool_: j[e.key] = e.b; break;
-      case KvType::int_array: j[e.key] = e.ints; break;
-      case KvType::float_array: j[e.key] = e.floats; break;
-    }
-  }
-  return j.dump();
-}
-
-Status model_config_from_json(const std::string& text, ModelConfig* out) {
-  json j = json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return Status(StatusCode::bad_format, "golf.config is not a JSON object");
-  KeyValues kv;
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    if (it->is_boolean()) kv.set_bool(it.key(), it->get<bool>());
-    else if (it->is_number_integer()) kv.set_int(it.key(), it->get<int64_t>());
-    else if (it->is_number()) kv.set_float(it.key(), it->get<double>());
-    else if (it->is_string()) kv.set_string(it.key(), it->get<std::string>());
-  }
-  return model_config_from_kv(kv, out);
-}
-
 std::vector<TensorRef> layout_tensor_refs(const ParamLayout& layout, const float* base, const std::string& prefix) {
   std::vector<TensorRef> refs;
   for (const ParamInfo& t : layout.tensors) refs.push_back({prefix + t.name, TensorDtype::f32, t.shape, base + t.offset});

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "config_json.h"   // defines: model_config_to_json, model_config_from_json
 #include "model_config.h"  // defines: ModelConfig
 #include "params.h"        // defines: ParamStore, ParamLayout
 #include "status.h"        // defines: Status
@@ -47,9 +48,6 @@ Status tensor_file_write(const std::string& path, const std::vector<TensorRef>& 
                          const std::map<std::string, std::string>& metadata = {});
 Status tensor_file_read(const std::string& path, TensorFile* out);
 
-// ModelConfig <-> JSON object text (keys and types as SPEC.md §3.1; reading validates).
-std::string model_config_to_json(const ModelConfig& c);
-Status model_config_from_json(const std::string& json, ModelConfig* out);
 
 // TensorRefs of a buffer laid out as `layout` (the params, the grads, or a same-shaped state), named
 // prefix + tensor name.

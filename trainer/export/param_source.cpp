@@ -60,13 +60,13 @@ Status load_export_params(const std::string& path, const ParamSourceOptions& opt
   if (!options.config_path.empty()) {
     std::string json;
     GOLF_RETURN_IF_ERROR(read_file_bytes(options.config_path, &json));
-    GOLF_RETURN_IF_ERROR(train_cpu::model_config_from_json(json, &cfg).prefix(options.config_path + ": "));
+    GOLF_RETURN_IF_ERROR(model_config_from_json(json, &cfg).prefix(options.config_path + ": "));
   } else {
     auto it = file.metadata.find("golf.config");
     if (it == file.metadata.end())
       return Status(StatusCode::invalid_argument,
                     path + ": no 'golf.config' metadata; give the architecture with --config FILE.json");
-    GOLF_RETURN_IF_ERROR(train_cpu::model_config_from_json(it->second, &cfg).prefix(path + ": golf.config: "));
+    GOLF_RETURN_IF_ERROR(model_config_from_json(it->second, &cfg).prefix(path + ": golf.config: "));
   }
   std::string prefix = options.prefix;
   if (!options.prefix_set) GOLF_RETURN_IF_ERROR(find_prefix(file, path, &prefix));

@@ -132,7 +132,7 @@ Status checkpoint_write(const std::string& dir, const ParamStore& ps, const Opti
   std::map<std::string, std::string> md;
   md["golf.kind"] = kKind;
   md["golf.checkpoint_version"] = std::to_string(kCheckpointVersion);
-  md["golf.config"] = train_cpu::model_config_to_json(ps.layout.config);
+  md["golf.config"] = model_config_to_json(ps.layout.config);
   md["golf.adam_step"] = std::to_string(opt.adam_step);
   md["golf.step"] = std::to_string(meta.step);
   md["golf.training_time_ms"] = format_double(meta.training_time_ms);
@@ -246,9 +246,9 @@ Status checkpoint_restore(const TensorFile& file, ParamStore* ps, OptimizerState
   ModelConfig stored;
   auto config = file.metadata.find("golf.config");
   if (config == file.metadata.end()) return Status(StatusCode::bad_format, "checkpoint lacks metadata golf.config");
-  GOLF_RETURN_IF_ERROR(train_cpu::model_config_from_json(config->second, &stored));
-  const std::string have = train_cpu::model_config_to_json(ps->layout.config);
-  const std::string want = train_cpu::model_config_to_json(stored);
+  GOLF_RETURN_IF_ERROR(model_config_from_json(config->second, &stored));
+  const std::string have = model_config_to_json(ps->layout.config);
+  const std::string want = model_config_to_json(stored);
   if (have != want) {
     return Status(StatusCode::invalid_argument,
                   "checkpoint model config differs from this run's: checkpoint " + want + ", run " + have);

@@ -53,7 +53,7 @@ std::string write_checkpoint(const TempDir& dir, const train_cpu::ParamStore& ps
     for (const auto& r : train_cpu::layout_tensor_refs(ps.layout, state.data(), prefix)) refs.push_back(r);
   const std::string path = dir.file("step_00000123.safetensors");
   Status st = train_cpu::tensor_file_write(path, refs,
-                                           {{"golf.config", train_cpu::model_config_to_json(ps.layout.config)},
+                                           {{"golf.config", model_config_to_json(ps.layout.config)},
                                             {"golf.kind", "checkpoint"},
                                             {"golf.step", "123"},
                                             {"golf.training_time_ms", "4567.5"},
