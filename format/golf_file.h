@@ -23,6 +23,12 @@ constexpr size_t kSectionEntrySize = 48;
 constexpr uint32_t kMaxSections = 64;
 constexpr uint32_t kSectionRequired = 1;
 
+// The header checksum (SPEC.md §2.1): XXH3-64 of header bytes [0, 56) followed by the section table.
+uint64_t golf_header_checksum(const uint8_t* file, uint32_t section_count);
+// Rewrites the checksums of a serialized file after its bytes were edited: each section's (when its range lies in
+// the file), the file checksum, and the header checksum (when the section table is whole). For tests and fuzzing.
+void golf_refresh_checksums(std::vector<uint8_t>* file);
+
 struct SectionInfo {
   std::string kind;  // four characters, e.g. "TENS"
   uint32_t flags = 0;

@@ -32,13 +32,6 @@ std::string kind_string(const uint8_t* p) {
   return s;
 }
 
-uint64_t header_checksum_of(const uint8_t* data, uint32_t section_count) {
-  Xxh3Stream h;
-  h.update(data, 56);
-  h.update(data + kHeaderSize, (size_t)section_count * kSectionEntrySize);
-  return h.digest();
-}
-
 }  // namespace
 
 Status GolfFile::error(StatusCode code, const std::string& what) const { return Status(code, name_ + ": " + what); }
@@ -102,7 +95,7 @@ Status GolfFile::parse(const OpenOptions& options) {
   if (table_end > size_)
     return error(StatusCode::bad_format, "truncated: the section table needs " + std::to_string(table_end) +
                                              " bytes, the file has " + std::to_string(size_));
-  if (header_checksum_of(data_, section_count) != header_checksum)
+  if (golf_header_checksum(data_, section_count) != header_checksum)
     return error(StatusCode::checksum_mismatch, "header checksum mismatch: the header or section table is damaged" +
                                                     std::string(kFixDamaged));
   if (file_size != size_)

@@ -119,10 +119,7 @@ Status GolfWriter::serialize(std::vector<uint8_t>* out) const {
     std::vector<uint8_t>& b = f.buffer();
     uint64_t file_checksum = xxh3_64(b.data() + kHeaderSize, b.size() - kHeaderSize);
     f.patch(48, &file_checksum, 8);
-    Xxh3Stream h;
-    h.update(b.data(), 56);
-    h.update(b.data() + kHeaderSize, (size_t)n * kSectionEntrySize);
-    uint64_t header_checksum = h.digest();
+    uint64_t header_checksum = golf_header_checksum(b.data(), n);
     f.patch(56, &header_checksum, 8);
     *out = std::move(b);
     return Status::Ok();

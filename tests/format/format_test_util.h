@@ -78,24 +78,7 @@ inline std::vector<uint8_t> small_file_bytes() {
 }
 
 // Recomputes every section checksum, the file checksum and the header checksum after an edit.
-inline void refresh_checksums(std::vector<uint8_t>& b) {
-  uint32_t n;
-  std::memcpy(&n, b.data() + 12, 4);
-  for (uint32_t i = 0; i < n; i++) {
-    uint8_t* e = b.data() + 64 + 48 * i;
-    uint64_t off, sz;
-    std::memcpy(&off, e + 8, 8), std::memcpy(&sz, e + 16, 8);
-    uint64_t c = golf::xxh3_64(b.data() + off, sz);
-    std::memcpy(e + 24, &c, 8);
-  }
-  uint64_t fc = golf::xxh3_64(b.data() + 64, b.size() - 64);
-  std::memcpy(b.data() + 48, &fc, 8);
-  golf::Xxh3Stream h;
-  h.update(b.data(), 56);
-  h.update(b.data() + 64, 48 * (size_t)n);
-  uint64_t hc = h.digest();
-  std::memcpy(b.data() + 56, &hc, 8);
-}
+inline void refresh_checksums(std::vector<uint8_t>& b) { golf::golf_refresh_checksums(&b); }
 
 // Returns a copy of a serialized file with one more section (kind, flags, payload) appended at the end.
 inline std::vector<uint8_t> with_extra_section(const std::vector<uint8_t>& in, const char kind[4], uint32_t flags,
