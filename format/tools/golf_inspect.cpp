@@ -9,10 +9,10 @@
 
 #include "config_json.h"
 #include "golf_file.h"
+#include "text_util.h"
 
 namespace {
 
-constexpr uint64_t kBudgetBytes = 16000000;
 
 void usage(FILE* f) {
   std::fprintf(f,
@@ -22,18 +22,6 @@ void usage(FILE* f) {
                "against the 16,000,000-byte budget, and the checksum status.\n"
                "  --json   machine-readable output on stdout\n"
                "Exit status: 0 file valid, 1 file invalid or unreadable, 2 bad usage.\n");
-}
-
-std::string shape_string(const std::vector<uint64_t>& dims) {
-  std::string s = "[";
-  for (size_t i = 0; i < dims.size(); i++) s += (i ? ", " : "") + std::to_string(dims[i]);
-  return s + "]";
-}
-
-std::string with_commas(uint64_t v) {
-  std::string s = std::to_string(v);
-  for (int i = (int)s.size() - 3; i > 0; i -= 3) s.insert((size_t)i, ",");
-  return s;
 }
 
 const char* piece_type_name(golf::PieceType t) {
@@ -91,10 +79,10 @@ int main(int argc, char** argv) {
     j["valid"] = verify.ok();
     j["version"] = std::to_string(f->version_major()) + "." + std::to_string(f->version_minor());
     j["file_bytes"] = f->file_size();
-    j["budget_bytes"] = kBudgetBytes;
+    j["budget_bytes"] = golf::kChallengeBudgetBytes;
     j["tokenizer_bytes"] = tokenizer_bytes;
     j["counted_bytes"] = counted;
-    j["fits_budget"] = counted <= kBudgetBytes;
+    j["fits_budget"] = counted <= golf::kChallengeBudgetBytes;
     j["checksums"] = verify.ok() ? "ok" : verify.message();
     for (const auto& s : f->sections())
       j["sections"].push_back({{"kind", s.kind}, {"required", (bool)(s.flags & golf::kSectionRequired)},
@@ -119,7 +107,7 @@ int main(int argc, char** argv) {
   }
 
   std::printf("%s: .golf version %u.%u, %s bytes, %zu sections\n", path.c_str(), f->version_major(),
-              f->version_minor(), with_commas(f->file_size()).c_str(), f->sections().size());
+              f->version_minor(), golf::with_commas(f->file_size()).c_str(), f->sections().size());
   for (const auto& s : f->sections())
     std::printf("  section %-4s %-8s offset %10llu  size %10llu\n", s.kind.c_str(),
                 (s.flags & golf::kSectionRequired) ? "required" : "optional", (unsigned long long)s.offset,
@@ -139,23 +127,23 @@ int main(int argc, char** argv) {
   std::printf("tensors:\n  %-32s %-14s %-5s %-5s %5s %12s %8s\n", "name", "shape", "dtype", "codec", "group", "bytes",
               "bits/w");
   for (const golf::TensorInfo& t : f->tensors())
-    std::printf("  %-32s %-14s %-5s %-5s %5u %12s %8.3f\n", t.name.c_str(), shape_string(t.dims).c_str(),
+    std::printf("  %-32s %-14s %-5s %-5s %5u %12s %8.3f\n", t.name.c_str(), golf::shape_string(t.dims).c_str(),
                 golf::dtype_name(t.dtype), golf::codec_name(t.codec), t.group_size,
-                with_commas(t.stored_size).c_str(), 8.0 * (double)t.stored_size / (double)t.layout.count);
+                golf::with_commas(t.stored_size).c_str(), 8.0 * (double)t.stored_size / (double)t.layout.count);
   std::printf("  %zu tensors, %s weights, %s bytes of tensor data (%.3f bits per weight)\n", f->tensors().size(),
-              with_commas(weights).c_str(), with_commas(stored).c_str(),
+              golf::with_commas(weights).c_str(), golf::with_commas(stored).c_str(),
               weights ? 8.0 * (double)stored / (double)weights : 0.0);
   if (!f->metadata().empty()) {
     std::printf("metadata:\n");
     for (const auto& e : f->metadata().entries()) std::printf("  %-20s %s\n", e.key.c_str(), e.value_string().c_str());
   }
   std::printf("budget: %s bytes counted (the file without its %s-byte tokenizer section, which the challenge does\n"
-              "        not count), code not included: ", with_commas(counted).c_str(), with_commas(tokenizer_bytes).c_str());
-  if (counted <= kBudgetBytes)
-    std::printf("%.2f%% of %s, %s to spare\n", 100.0 * (double)counted / (double)kBudgetBytes,
-                with_commas(kBudgetBytes).c_str(), with_commas(kBudgetBytes - counted).c_str());
+              "        not count), code not included: ", golf::with_commas(counted).c_str(), golf::with_commas(tokenizer_bytes).c_str());
+  if (counted <= golf::kChallengeBudgetBytes)
+    std::printf("%.2f%% of %s, %s to spare\n", 100.0 * (double)counted / (double)golf::kChallengeBudgetBytes,
+                golf::with_commas(golf::kChallengeBudgetBytes).c_str(), golf::with_commas(golf::kChallengeBudgetBytes - counted).c_str());
   else
-    std::printf("OVER %s by %s bytes\n", with_commas(kBudgetBytes).c_str(), with_commas(counted - kBudgetBytes).c_str());
+    std::printf("OVER %s by %s bytes\n", golf::with_commas(golf::kChallengeBudgetBytes).c_str(), golf::with_commas(counted - golf::kChallengeBudgetBytes).c_str());
   std::printf("checksums: %s\n", verify.ok() ? "ok (file, every section, every tensor)" : verify.message().c_str());
   return verify.ok() ? 0 : 1;
 }

@@ -15,6 +15,7 @@
 #include "recipe.h"
 #include "safetensors.h"
 #include "spm_model.h"
+#include "text_util.h"
 #include "tokenizer_data.h"
 
 namespace {
@@ -43,12 +44,6 @@ golf::Status config_from_json(const std::string& path, golf::ModelConfig* out) {
   std::string text;
   GOLF_RETURN_IF_ERROR(golf::read_file_bytes(path, &text));
   return golf::model_config_from_json(text, out).prefix(path + ": ");
-}
-
-std::string shape_string(const std::vector<uint64_t>& dims) {
-  std::string s = "[";
-  for (size_t i = 0; i < dims.size(); i++) s += (i ? ", " : "") + std::to_string(dims[i]);
-  return s + "]";
 }
 
 int fail(const golf::Status& st) {
@@ -114,11 +109,11 @@ int main(int argc, char** argv) {
     auto it = st_file.tensors.find(spec.name);
     if (it == st_file.tensors.end())
       return fail(golf::Status(golf::StatusCode::invalid_argument, weights + ": missing tensor '" + spec.name + "' " +
-                                                                      shape_string(spec.shape) + " required by " + config));
+                                                                      golf::shape_string(spec.shape) + " required by " + config));
     if (it->second.shape != spec.shape)
       return fail(golf::Status(golf::StatusCode::invalid_argument,
-                               weights + ": tensor '" + spec.name + "' has shape " + shape_string(it->second.shape) +
-                                   ", the config needs " + shape_string(spec.shape)));
+                               weights + ": tensor '" + spec.name + "' has shape " + golf::shape_string(it->second.shape) +
+                                   ", the config needs " + golf::shape_string(spec.shape)));
     order.push_back(spec.name);
     expected.insert(spec.name);
   }
@@ -162,7 +157,7 @@ int main(int argc, char** argv) {
     uint64_t bytes = writer.last_stored_size();
     total_weights += values.size();
     if (!quiet)
-      std::printf("%-32s %-12s %-26s %12llu %8.3f %10.3g %10.3g\n", name.c_str(), shape_string(dims).c_str(),
+      std::printf("%-32s %-12s %-26s %12llu %8.3f %10.3g %10.3g\n", name.c_str(), golf::shape_string(dims).c_str(),
                   plan.spec.c_str(), (unsigned long long)bytes, 8.0 * (double)bytes / (double)values.size(), err.max_abs,
                   err.rel_rms);
   }
@@ -178,6 +173,6 @@ int main(int argc, char** argv) {
               "%s the 16,000,000-byte budget before code\n",
               output.c_str(), bytes.size(), (unsigned long long)total_weights,
               8.0 * (double)bytes.size() / (double)total_weights, (unsigned long long)counted,
-              counted <= 16000000 ? "within" : "OVER");
+              counted <= golf::kChallengeBudgetBytes ? "within" : "OVER");
   return 0;
 }

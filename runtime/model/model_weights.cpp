@@ -6,15 +6,10 @@
 #include <cstring>
 
 #include "quant.h"
+#include "text_util.h"  // defines: shape_string
 
 namespace golf {
 namespace {
-
-std::string shape_string(const std::vector<uint64_t>& dims) {
-  std::string s = "[";
-  for (size_t i = 0; i < dims.size(); i++) s += (i ? ", " : "") + std::to_string(dims[i]);
-  return s + "]";
-}
 
 Status tensor_error(const std::string& name, const std::string& what) {
   return Status(StatusCode::bad_format, "tensor '" + name + "': " + what);

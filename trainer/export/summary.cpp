@@ -9,15 +9,6 @@
 
 namespace golf::train_export {
 
-std::string with_commas(uint64_t n) {
-  std::string digits = std::to_string(n), out;
-  for (size_t i = 0; i < digits.size(); i++) {
-    if (i && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
 ArtifactSummary make_artifact_summary(const ExportReport& report, const CodeSize& code, uint64_t budget_bytes) {
   ArtifactSummary s;
   s.model_path = report.path;

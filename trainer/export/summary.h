@@ -12,11 +12,10 @@
 #include "export.h"
 #include "score.h"
 #include "status.h"
+#include "text_util.h"  // defines: kChallengeBudgetBytes, with_commas
 
 namespace golf::train_export {
 
-// Artifact = code bytes + compressed model bytes <= 16,000,000 (decimal), challenge.md §0.
-constexpr uint64_t kChallengeBudgetBytes = 16000000;
 
 struct ArtifactSummary {
   std::string model_path;
@@ -63,7 +62,5 @@ std::string artifact_summary_json(const ArtifactSummary& s, const ExportReport* 
 // "OVER BUDGET" and gives the total, the budget and the excess.
 Status check_artifact_budget(const ArtifactSummary& s, bool allow_over_budget);
 
-// 15815847 -> "15,815,847".
-std::string with_commas(uint64_t n);
 
 }  // namespace golf::train_export

@@ -180,12 +180,12 @@ TEST(ExportBudget, OverBudgetIsAnErrorUnlessAllowed) {
   run.allow_over_budget = true;
   EXPECT_TRUE(train_export::export_and_score(ps.layout, ps.params, tok, run, &rep, &sum).ok());
   run.allow_over_budget = false;
-  run.budget_bytes = train_export::kChallengeBudgetBytes;
+  run.budget_bytes = golf::kChallengeBudgetBytes;
   st = train_export::export_and_score(ps.layout, ps.params, tok, run, &rep, &sum);
   EXPECT_TRUE(st.ok()) << st.message();
   EXPECT_FALSE(sum.over_budget());
-  EXPECT_EQ(train_export::with_commas(15863489), "15,863,489");
-  EXPECT_EQ(train_export::with_commas(999), "999");
+  EXPECT_EQ(golf::with_commas(15863489), "15,863,489");
+  EXPECT_EQ(golf::with_commas(999), "999");
 }
 
 }  // namespace
