@@ -66,7 +66,7 @@ class Session {
   void block_input_rows(int layer, int r0, int r1);
   void qk_rope_rows(int layer, int r0, int r1);
   void qk_rope_group(int layer, int row, int kv_head);  // q heads of the group, k and v of one row
-  void attention_phase(int layer, int M);
+  void attention_phase(int layer, int M, int r_begin);  // queries of rows [r_begin, M); keys of all M
   void mlp_input_rows(int layer, int r0, int r1);
   void head_input_rows(int r0, int r1);
   template <class Fn>

@@ -115,20 +115,21 @@ void Session::qk_rope_group(int layer, int r, int g) {
   std::memcpy(v_cache_ + (head * n_ctx_pad_ + pos) * hd, row + d + kvd + (size_t)g * hd, (size_t)hd * 4);
 }
 
-void Session::attention_phase(int layer, int M) {
+void Session::attention_phase(int layer, int M, int r_begin) {
   const ModelConfig& c = model_.config();
   const int d = c.model_dim, hd = c.head_dim(), kvd = c.kv_dim(), KV = c.num_kv_heads;
   const int group = c.num_heads / KV;
   const size_t ld = (size_t)d + 2 * kvd;
-  const int block = std::min(M, 16);
-  const int n_blocks = (M + block - 1) / block;
+  const int Mq = M - r_begin;  // query rows
+  const int block = std::min(Mq, 16);
+  const int n_blocks = (Mq + block - 1) / block;
   const int n_tasks = KV * n_blocks;
   // Each head's output is whole 32-column blocks of proj's input when head_dim % 32 == 0: quantize it right away.
   const bool quant_out = block_quant_[layer].proj && hd % kernels::kActBlock == 0;
   auto task = [&](int k, int thread) {
     const int blk = n_blocks - 1 - k / KV;  // the longest (latest) blocks first, for balance
     const int g = k % KV;
-    const int r0 = blk * block, r1 = std::min(M, r0 + block);
+    const int r0 = r_begin + blk * block, r1 = std::min(M, r0 + block);
     // One token: this KV head's q/k/v are prepared here, on the task's thread (see forward_batch).
     if (M == 1) qk_rope_group(layer, 0, g);
     float* scratch = attn_scratch_ + (size_t)thread * kAttnMaxVecs * n_ctx_pad_;
@@ -160,15 +161,16 @@ void Session::attention_phase(int layer, int M) {
       }
     if (tile.n > 0) flush();
   };
-  const long long work = (long long)M * (n_past_ + M) * c.num_heads * hd;
+  const long long work = (long long)Mq * (n_past_ + M) * c.num_heads * hd;
   if (n_tasks == 1 || pool_->n_threads() <= 1 || work < kAttnInlineWork) {
     for (int k = 0; k < n_tasks; k++) task(k, 0);
   } else {
     pool_->parallel_for(n_tasks, task);
   }
   if (block_quant_[layer].proj && !quant_out)
-    for_rows(M, [&](int r0, int r1) {
-      for (int r = r0; r < r1; r++) quantize_row(attn_ + (size_t)r * d, d, r, codes_d_, scales_d_, sums_d_);
+    for_rows(Mq, [&](int r0, int r1) {
+      for (int r = r_begin + r0; r < r_begin + r1; r++)
+        quantize_row(attn_ + (size_t)r * d, d, r, codes_d_, scales_d_, sums_d_);
     });
 }
 
@@ -248,40 +250,49 @@ Status Session::forward_batch(const int32_t* tokens, int M, float* logits, int h
     a.sums = sums + row0 * bpr;
     return a;
   };
-  const kernels::QuantActs acts_d = acts(M, d, 0, codes_d_, scales_d_, sums_d_);
-  const kernels::QuantActs acts_h = acts(M, hid, 0, codes_h_, scales_h_, sums_h_);
 
   for_rows(M, [&](int r0, int r1) { embed_rows(tokens, r0, r1); });
   lap(SessionProfile::embed);
   for (int b = 0; b < c.num_layers; b++) {
     const BlockWeights& B = W.blocks[b];
     const BlockQuant& Q = block_quant_[b];
-    for_rows(M, [&](int r0, int r1) { block_input_rows(b, r0, r1); });
+    // Every row's k and v go into the cache, but after the last layer only the head's rows are read: there the
+    // queries, proj and MLP run on rows [r0, M) alone (none for a batch whose logits nobody asked for).
+    const int r0 = b + 1 < c.num_layers ? 0 : (logits != nullptr ? std::min(head_row0, M) : M);
+    const int m = M - r0;
+    const kernels::QuantActs acts_d = acts(m, d, r0, codes_d_, scales_d_, sums_d_);
+    const kernels::QuantActs acts_h = acts(m, hid, r0, codes_h_, scales_h_, sums_h_);
+    for_rows(M, [&](int a, int e) { block_input_rows(b, a, e); });
     lap(SessionProfile::block_input);
 
+    const kernels::QuantActs acts_all = acts(M, d, 0, codes_d_, scales_d_, sums_d_);
     const LinearTarget qkv[3] = {{&B.c_q, qkv_, ld_qkv}, {&B.c_k, qkv_ + d, ld_qkv}, {&B.c_v, qkv_ + d + kvd, ld_qkv}};
-    GOLF_RETURN_IF_ERROR(linear_forward({xn_, Q.qkv ? &acts_d : nullptr, M}, qkv, 3, pool));
+    GOLF_RETURN_IF_ERROR(linear_forward({xn_, Q.qkv ? &acts_all : nullptr, M}, qkv, 3, pool));
     lap(SessionProfile::qkv);
     // A batch writes every position's k and v before any query reads them; a single token's KV heads are
     // independent, so its attention tasks prepare their own head (one serial phase less per layer).
-    if (M > 1) for_rows(M, [&](int r0, int r1) { qk_rope_rows(b, r0, r1); });
+    if (M > 1 || m == 0) for_rows(M, [&](int a, int e) { qk_rope_rows(b, a, e); });
     lap(SessionProfile::qk_rope);
-    attention_phase(b, M);
+    if (m == 0) continue;
+    attention_phase(b, M, r0);
     lap(SessionProfile::attention);
 
-    const LinearTarget proj = {&B.attn_proj, sub_out_, (size_t)d};
-    GOLF_RETURN_IF_ERROR(linear_forward({attn_, Q.proj ? &acts_d : nullptr, M}, &proj, 1, pool));
+    const LinearTarget proj = {&B.attn_proj, sub_out_ + (size_t)r0 * d, (size_t)d};
+    GOLF_RETURN_IF_ERROR(linear_forward({attn_ + (size_t)r0 * d, Q.proj ? &acts_d : nullptr, m}, &proj, 1, pool));
     lap(SessionProfile::attn_proj);
-    for_rows(M, [&](int r0, int r1) { mlp_input_rows(b, r0, r1); });
+    for_rows(m, [&](int a, int e) { mlp_input_rows(b, r0 + a, r0 + e); });
     lap(SessionProfile::mlp_input);
 
-    FcEpilogue fe = {hidden_, hid, M, c.activation == "leaky_relu2" ? c.activation_slope : 0.0f, Q.mlp_proj,
-                     codes_h_, scales_h_, sums_h_};
-    const LinearTarget fc = {&B.fc, hidden_, (size_t)hid};
-    GOLF_RETURN_IF_ERROR(linear_forward({xn_, Q.fc ? &acts_d : nullptr, M}, &fc, 1, pool, {fc_epilogue, &fe}));
+    const size_t bph = (size_t)hid / kernels::kActBlock;
+    FcEpilogue fe = {hidden_ + (size_t)r0 * hid, hid, m, c.activation == "leaky_relu2" ? c.activation_slope : 0.0f,
+                     Q.mlp_proj, codes_h_ + (size_t)r0 * hid, scales_h_ + r0 * bph, sums_h_ + r0 * bph};
+    const LinearTarget fc = {&B.fc, hidden_ + (size_t)r0 * hid, (size_t)hid};
+    GOLF_RETURN_IF_ERROR(
+        linear_forward({xn_ + (size_t)r0 * d, Q.fc ? &acts_d : nullptr, m}, &fc, 1, pool, {fc_epilogue, &fe}));
     lap(SessionProfile::mlp_fc);
-    const LinearTarget mproj = {&B.mlp_proj, sub_out_, (size_t)d};
-    GOLF_RETURN_IF_ERROR(linear_forward({hidden_, Q.mlp_proj ? &acts_h : nullptr, M}, &mproj, 1, pool));
+    const LinearTarget mproj = {&B.mlp_proj, sub_out_ + (size_t)r0 * d, (size_t)d};
+    GOLF_RETURN_IF_ERROR(
+        linear_forward({hidden_ + (size_t)r0 * hid, Q.mlp_proj ? &acts_h : nullptr, m}, &mproj, 1, pool));
     lap(SessionProfile::mlp_proj);
   }
 
