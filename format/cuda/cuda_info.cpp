@@ -3,14 +3,18 @@
 #include <cublasLt.h>
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
+#if GOLF_HAVE_NCCL
 #include <nccl.h>
+#endif
 
 #include <cstdio>
 
 int main() {
   int runtime = 0, nccl = 0;
   cudaRuntimeGetVersion(&runtime);
+#if GOLF_HAVE_NCCL
   ncclGetVersion(&nccl);
+#endif
   std::printf("CUDA runtime %d, cuBLASLt %zu, NCCL %d\n", runtime, cublasLtGetVersion(), nccl);
   int n = 0;
   cudaError_t err = cudaGetDeviceCount(&n);

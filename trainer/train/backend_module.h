@@ -1,0 +1,22 @@
+// backend_module.h: how golf-train reaches the CUDA backend without linking CUDA. The backend is built into a shared
+// module, libgolf-train-cuda.so, which golf-train loads (dlopen) only when --backend cuda is asked: a machine
+// without the CUDA libraries runs every CPU command, and a build without CUDA says how to get one. The module
+// exports the two C symbols below; both sides are compiled from this header in the same build, and the ABI tag
+// guards against loading a module from another build.
+#pragma once
+#include <cstddef>
+
+#include "backend.h"  // defines: BackendSetup, TrainBackend
+
+#define GOLF_TRAIN_CUDA_MODULE "libgolf-train-cuda.so"
+// Changes whenever BackendSetup or TrainBackend change shape.
+#define GOLF_TRAIN_CUDA_ABI "golf-train-cuda-1"
+
+extern "C" {
+// Returns GOLF_TRAIN_CUDA_ABI as the module was built.
+typedef const char* (*golf_train_cuda_abi_fn)();
+// Builds a CUDA backend: 0 and *out on success (the caller deletes it); otherwise a StatusCode value and a message
+// of at most err_len - 1 bytes in err.
+typedef int (*golf_train_cuda_create_fn)(const golf::train::BackendSetup* setup, golf::train::TrainBackend** out,
+                                         char* err, size_t err_len);
+}
