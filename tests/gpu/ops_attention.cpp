@@ -160,8 +160,8 @@ double error_with_floor(const std::vector<float>& got, const std::vector<float>&
 
 struct HostProblem {
   AttentionShape s;
-  std::vector<float> q, k, v, dout;                     // inputs, bf16-rounded in bf16 mode
-  std::vector<float> out, lse, out_in, dq, dk, dv;      // the CPU's results; out_in: the backward's `out`
+  std::vector<float> q, k, v, dout;                 // inputs, bf16-rounded in bf16 mode
+  std::vector<float> out, lse, out_in, dq, dk, dv;  // the CPU's results; out_in: the backward's `out`
 };
 
 HostProblem make_problem(AttentionShape s, bool bf16_mode, uint64_t seed) {
@@ -189,8 +189,8 @@ HostProblem make_problem(AttentionShape s, bool bf16_mode, uint64_t seed) {
   P.dq.resize(nq);
   P.dk.resize(nk);
   P.dv.resize(nk);
-  tc::attention_backward(P.dq.data(), P.dk.data(), P.dv.data(), P.dout.data(), P.out_in.data(), P.q.data(),
-                         P.k.data(), P.v.data(), P.lse.data(), s, scratch.data());
+  tc::attention_backward(P.dq.data(), P.dk.data(), P.dv.data(), P.dout.data(), P.out_in.data(), P.q.data(), P.k.data(),
+                         P.v.data(), P.lse.data(), s, scratch.data());
   return P;
 }
 
@@ -258,10 +258,10 @@ Status check_shape(const AttentionShape& shape, uint64_t seed, std::vector<Check
   }
   const bool det_bwd = raw[0][0] == raw[0][1] && raw[1][0] == raw[1][1] && raw[2][0] == raw[2][1];
   const double floor_rms = 0.1 * rms(P.dv);
-  rows->push_back(make_row("attention_backward dq", s, prec, error_with_floor(got[0], P.dq, floor_rms), tol_grad,
-                           det_bwd, ms_bwd));
-  rows->push_back(make_row("attention_backward dk", s, prec, error_with_floor(got[1], P.dk, floor_rms), tol_grad,
-                           det_bwd, ms_bwd));
+  rows->push_back(
+      make_row("attention_backward dq", s, prec, error_with_floor(got[0], P.dq, floor_rms), tol_grad, det_bwd, ms_bwd));
+  rows->push_back(
+      make_row("attention_backward dk", s, prec, error_with_floor(got[1], P.dk, floor_rms), tol_grad, det_bwd, ms_bwd));
   rows->push_back(make_row("attention_backward dv", s, prec, rel_error(got[2].data(), P.dv.data(), P.dv.size()),
                            tol_grad, det_bwd, ms_bwd));
   return Status::Ok();
@@ -281,7 +281,8 @@ void check_refusals(std::vector<CheckResult>* rows) {
   DeviceArray buf;
   Status mis = buf.alloc(4096);
   if (mis.ok())
-    mis = gc::attention_forward<bf16>(buf.as<bf16>(), nullptr, buf.as<bf16>() + 1, buf.as<bf16>(), buf.as<bf16>(), s, 0);
+    mis =
+        gc::attention_forward<bf16>(buf.as<bf16>(), nullptr, buf.as<bf16>() + 1, buf.as<bf16>(), buf.as<bf16>(), s, 0);
   r = make_row("attention refuses a misaligned q", s, "bf16", mis.ok() ? 1 : 0, 0, true, 0, mis.message());
   r.pass = mis.code() == StatusCode::invalid_argument;
   rows->push_back(r);
@@ -354,11 +355,11 @@ Status check_speed(uint64_t seed, std::vector<CheckResult>* rows) {
 Status run_attention(const SelftestOptions& opt, std::vector<CheckResult>* rows) {
   // B, T, H, KV, hd: a single token; partial and exact tiles (63, 64, 150); the baseline's T; GQA ratios 2, 1, 4;
   // head dim 32 as cpu-small (4 × 32, KV 2, T 256) and tiny (2 × 32, KV 1) train with.
-  std::vector<AttentionShape> shapes = {{1, 1, 8, 4, 64, 0}, {2, 63, 8, 4, 64, 0}, {4, 150, 4, 1, 64, 0},
-                                        {1, 150, 4, 2, 32, 0}};
+  std::vector<AttentionShape> shapes = {
+      {1, 1, 8, 4, 64, 0}, {2, 63, 8, 4, 64, 0}, {4, 150, 4, 1, 64, 0}, {1, 150, 4, 2, 32, 0}};
   if (!opt.quick) {
-    shapes.insert(shapes.end(), {{3, 64, 8, 8, 64, 0}, {2, 1024, 8, 4, 64, 0}, {2, 256, 4, 2, 32, 0},
-                                 {1, 200, 2, 1, 32, 0}});
+    shapes.insert(shapes.end(),
+                  {{3, 64, 8, 8, 64, 0}, {2, 1024, 8, 4, 64, 0}, {2, 256, 4, 2, 32, 0}, {1, 200, 2, 1, 32, 0}});
   }
   uint64_t seed = opt.seed;
   for (const AttentionShape& s : shapes) {

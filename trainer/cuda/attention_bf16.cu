@@ -35,6 +35,22 @@ __device__ __forceinline__ void tile_load_async(bf16* tile, const bf16* g, int64
   }
 }
 
+// The head of iteration kt of a loop that streams K and V tiles 0..kend−1 through two buffers: waits until tile kt
+// has landed and is visible to the block, then starts copying tile kt + 1 into the other buffer, whose readers
+// (iteration kt − 1) have all passed the barrier.
+template <int HD>
+__device__ __forceinline__ void kv_stream_step(bf16* sK, bf16* sV, const bf16* K, const bf16* V, int64_t ldk, int kt,
+                                               int kend, int T) {
+  cp_async_wait_all();
+  __syncthreads();
+  if (kt + 1 < kend) {
+    const int next = ((kt + 1) & 1) * kTile * HD;
+    tile_load_async<HD>(sK + next, K, ldk, (kt + 1) * kTile, T);
+    tile_load_async<HD>(sV + next, V, ldk, (kt + 1) * kTile, T);
+    cp_async_commit();
+  }
+}
+
 // The A operand of k-step kk (columns 16kk..16kk+15) of the 16 tile rows starting at row0.
 template <int HD>
 __device__ __forceinline__ void frag_a(uint32_t (&a)[4], const bf16* tile, int row0, int kk, int lane) {
@@ -61,8 +77,8 @@ __device__ __forceinline__ void mma_a_tile_t(float (&acc)[NT][4], const uint32_t
 // acc (16 × HD) += C · tile, C = the 16 × kTile accumulators c (rounded to bf16 as the A operand), tile rows as
 // the k index: O += P·V (forward), dV += Pᵀ·dO, dK += dSᵀ·Q, dQ += dS·K.
 template <int HD>
-__device__ __forceinline__ void mma_c_tile(float (&acc)[HD / 8][4], const float (&c)[kScoreTiles][4],
-                                           const bf16* tile, int lane) {
+__device__ __forceinline__ void mma_c_tile(float (&acc)[HD / 8][4], const float (&c)[kScoreTiles][4], const bf16* tile,
+                                           int lane) {
 #pragma unroll
   for (int kk = 0; kk < kTile / 16; kk++) {
     uint32_t a[4];
@@ -120,7 +136,7 @@ __global__ void __launch_bounds__(kThreads)
   const int b = blockIdx.x / H, h = blockIdx.x % H, kh = h / group;
   const int q0 = (gridDim.y - 1 - blockIdx.y) * kTile;  // the longest query tiles are scheduled first
   const int64_t ldq = (int64_t)H * HD, ldk = (int64_t)s.KV * HD;
-  const bf16* Q = q + (int64_t)b * T * ldq + h * HD;  // (T, HD), stride ldq
+  const bf16* Q = q + (int64_t)b * T * ldq + h * HD;   // (T, HD), stride ldq
   const bf16* K = k + (int64_t)b * T * ldk + kh * HD;  // (T, HD), stride ldk
   const bf16* V = v + (int64_t)b * T * ldk + kh * HD;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
@@ -137,13 +153,7 @@ __global__ void __launch_bounds__(kThreads)
   float o[HD / 8][4] = {};
   float m[2] = {-INFINITY, -INFINITY}, l[2] = {0.0f, 0.0f};  // rows mma_c_row(lane, 0) and + 8
   for (int kt = 0; kt < kend; kt++) {
-    cp_async_wait_all();
-    __syncthreads();  // tile kt is visible to all; nobody still reads the buffer the next load overwrites
-    if (kt + 1 < kend) {
-      tile_load_async<HD>(sK + ((kt + 1) & 1) * kTileElems, K, ldk, (kt + 1) * kTile, T);
-      tile_load_async<HD>(sV + ((kt + 1) & 1) * kTileElems, V, ldk, (kt + 1) * kTile, T);
-      cp_async_commit();
-    }
+    kv_stream_step<HD>(sK, sV, K, V, ldk, kt, kend, T);
     if (kt == 0) {
 #pragma unroll
       for (int kk = 0; kk < HD / 16; kk++) frag_a<HD>(qa[kk], sQ, warp * 16, kk, lane);
@@ -213,16 +223,16 @@ constexpr size_t dkdv_smem_bytes() {
 
 template <int HD>
 __global__ void __launch_bounds__(kThreads)
-    attention_backward_dkdv_kernel(bf16* dk, bf16* dv, const bf16* dout, const bf16* q, const bf16* k,
-                                   const bf16* v, const float* lse, const float* D, const AttentionShape s) {
+    attention_backward_dkdv_kernel(bf16* dk, bf16* dv, const bf16* dout, const bf16* q, const bf16* k, const bf16* v,
+                                   const float* lse, const float* D, const AttentionShape s) {
   constexpr int kTileElems = kTile * HD;
   extern __shared__ __align__(128) unsigned char smem[];
   bf16* sK = reinterpret_cast<bf16*>(smem);
   bf16* sV = sK + kTileElems;
-  bf16* sQ = sV + kTileElems;       // [2][kTile × HD]
-  bf16* sdO = sQ + 2 * kTileElems;  // [2][kTile × HD]
+  bf16* sQ = sV + kTileElems;                                  // [2][kTile × HD]
+  bf16* sdO = sQ + 2 * kTileElems;                             // [2][kTile × HD]
   float* sL = reinterpret_cast<float*>(sdO + 2 * kTileElems);  // [2][kTile] lse of the tile's queries
-  float* sD = sL + 2 * kTile;                                   // [2][kTile] D of the tile's queries
+  float* sD = sL + 2 * kTile;                                  // [2][kTile] D of the tile's queries
 
   const int T = s.T, H = s.H, KV = s.KV, group = s.H / s.KV;
   const int b = blockIdx.x / KV, kh = blockIdx.x % KV;
@@ -341,13 +351,7 @@ __global__ void __launch_bounds__(kThreads)
   uint32_t qa[HD / 16][4], oa[HD / 16][4];
   float dqa[HD / 8][4] = {};
   for (int kt = 0; kt < kend; kt++) {
-    cp_async_wait_all();
-    __syncthreads();  // tile kt is visible to all; nobody still reads the buffer the next load overwrites
-    if (kt + 1 < kend) {
-      tile_load_async<HD>(sK + ((kt + 1) & 1) * kTileElems, K, ldk, (kt + 1) * kTile, T);
-      tile_load_async<HD>(sV + ((kt + 1) & 1) * kTileElems, V, ldk, (kt + 1) * kTile, T);
-      cp_async_commit();
-    }
+    kv_stream_step<HD>(sK, sV, K, V, ldk, kt, kend, T);
     if (kt == 0) {
 #pragma unroll
       for (int kk = 0; kk < HD / 16; kk++) {
@@ -358,7 +362,7 @@ __global__ void __launch_bounds__(kThreads)
     const int k0 = kt * kTile;
     const bf16* tK = sK + (kt & 1) * kTileElems;
     float sc[kScoreTiles][4] = {}, dp[kScoreTiles][4] = {};
-    mma_a_tile_t<HD, kScoreTiles>(sc, qa, tK, lane);                            // S = Q·Kᵀ
+    mma_a_tile_t<HD, kScoreTiles>(sc, qa, tK, lane);                          // S = Q·Kᵀ
     mma_a_tile_t<HD, kScoreTiles>(dp, oa, sV + (kt & 1) * kTileElems, lane);  // dP = dO·Vᵀ
     const bool mask = attn_tile_needs_mask(q0, kTile, k0, kTile, T);
 #pragma unroll
@@ -402,15 +406,14 @@ cudaError_t attention_backward_dkdv_bf16(bf16* dk, bf16* dv, const bf16* dout, c
                                          cudaStream_t stream) {
   const dim3 grid(s.B * s.KV, attn_tiles(s.T, kTile));
   if (s.hd == 32)
-    return launch(attention_backward_dkdv_kernel<32>, grid, dkdv_smem_bytes<32>(), stream, dk, dv, dout, q, k, v,
-                  lse, D, s);
-  return launch(attention_backward_dkdv_kernel<64>, grid, dkdv_smem_bytes<64>(), stream, dk, dv, dout, q, k, v, lse,
-                D, s);
+    return launch(attention_backward_dkdv_kernel<32>, grid, dkdv_smem_bytes<32>(), stream, dk, dv, dout, q, k, v, lse,
+                  D, s);
+  return launch(attention_backward_dkdv_kernel<64>, grid, dkdv_smem_bytes<64>(), stream, dk, dv, dout, q, k, v, lse, D,
+                s);
 }
 
 cudaError_t attention_backward_dq_bf16(bf16* dq, const bf16* dout, const bf16* q, const bf16* k, const bf16* v,
-                                       const float* lse, const float* D, const AttentionShape& s,
-                                       cudaStream_t stream) {
+                                       const float* lse, const float* D, const AttentionShape& s, cudaStream_t stream) {
   const dim3 grid(s.B * s.H, attn_tiles(s.T, kTile));
   if (s.hd == 32)
     return launch(attention_backward_dq_kernel<32>, grid, dq_smem_bytes<32>(), stream, dq, dout, q, k, v, lse, D, s);

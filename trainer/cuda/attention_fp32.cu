@@ -29,6 +29,17 @@ __device__ __forceinline__ void tile_load(float* tile, const float* g, int64_t l
   }
 }
 
+// Replaces the block's K and V tiles by rows [k0, k0 + kTile), between barriers: the previous tiles' readers are
+// done before, and the new tiles are visible to the whole block after.
+template <int HD>
+__device__ __forceinline__ void kv_tiles_load(float* sK, float* sV, const float* K, const float* V, int64_t ldk, int k0,
+                                              int T) {
+  __syncthreads();
+  tile_load<HD>(sK, K, ldk, k0, T);
+  tile_load<HD>(sV, V, ldk, k0, T);
+  __syncthreads();
+}
+
 // Reductions over the quad sharing a row (lanes 4i..4i+3): the order matches attn_quad_sum.
 __device__ __forceinline__ float quad_max(float x) {
   x = fmaxf(x, __shfl_xor_sync(kFullMask, x, 1));
@@ -68,10 +79,7 @@ __global__ void __launch_bounds__(kThreads)
   float m = -INFINITY, l = 0.0f;  // l: this thread's share of the row sum
   for (int kt = 0; kt < kend; kt++) {
     const int k0 = kt * kTile;
-    __syncthreads();  // nobody still reads the previous K, V, P
-    tile_load<HD>(sK, K, ldk, k0, T);
-    tile_load<HD>(sV, V, ldk, k0, T);
-    __syncthreads();
+    kv_tiles_load<HD>(sK, sV, K, V, ldk, k0, T);  // also: nobody still reads the previous P
     const bool mask = attn_tile_needs_mask(q0, kTile, k0, kTile, T);
     float sc[kCols];
     float mx = -INFINITY;
@@ -193,10 +201,7 @@ __global__ void __launch_bounds__(kThreads)
   float dqa[HD / kParts] = {};
   for (int kt = 0; kt < kend; kt++) {
     const int k0 = kt * kTile;
-    __syncthreads();  // nobody still reads the previous K, V, dS
-    tile_load<HD>(sK, K, ldk, k0, T);
-    tile_load<HD>(sV, V, ldk, k0, T);
-    __syncthreads();
+    kv_tiles_load<HD>(sK, sV, K, V, ldk, k0, T);  // also: nobody still reads the previous dS
     const bool mask = attn_tile_needs_mask(q0, kTile, k0, kTile, T);
 #pragma unroll
     for (int i = 0; i < kCols; i++) {
@@ -242,8 +247,7 @@ cudaError_t attention_backward_dkdv_fp32(float* dk, float* dv, const float* dout
 }
 
 cudaError_t attention_backward_dq_fp32(float* dq, const float* dout, const float* q, const float* k, const float* v,
-                                       const float* lse, const float* D, const AttentionShape& s,
-                                       cudaStream_t stream) {
+                                       const float* lse, const float* D, const AttentionShape& s, cudaStream_t stream) {
   const dim3 grid(s.B * s.H, attn_tiles(s.T, kTile));
   if (s.hd == 32) return launch(attention_backward_dq_kernel<32>, grid, stream, dq, dout, q, k, v, lse, D, s);
   return launch(attention_backward_dq_kernel<64>, grid, stream, dq, dout, q, k, v, lse, D, s);

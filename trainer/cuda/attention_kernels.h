@@ -18,8 +18,7 @@ cudaError_t attention_backward_dkdv_bf16(bf16* dk, bf16* dv, const bf16* dout, c
                                          const bf16* v, const float* lse, const float* D, const AttentionShape& s,
                                          cudaStream_t stream);
 cudaError_t attention_backward_dq_bf16(bf16* dq, const bf16* dout, const bf16* q, const bf16* k, const bf16* v,
-                                       const float* lse, const float* D, const AttentionShape& s,
-                                       cudaStream_t stream);
+                                       const float* lse, const float* D, const AttentionShape& s, cudaStream_t stream);
 
 cudaError_t attention_forward_fp32(float* out, float* lse, const float* q, const float* k, const float* v,
                                    const AttentionShape& s, cudaStream_t stream);
@@ -27,7 +26,6 @@ cudaError_t attention_backward_dkdv_fp32(float* dk, float* dv, const float* dout
                                          const float* v, const float* lse, const float* D, const AttentionShape& s,
                                          cudaStream_t stream);
 cudaError_t attention_backward_dq_fp32(float* dq, const float* dout, const float* q, const float* k, const float* v,
-                                       const float* lse, const float* D, const AttentionShape& s,
-                                       cudaStream_t stream);
+                                       const float* lse, const float* D, const AttentionShape& s, cudaStream_t stream);
 
 }  // namespace golf::train_cuda

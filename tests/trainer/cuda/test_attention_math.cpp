@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "cpu/attention.h"         // defines: train_cpu::attention_forward/backward, AttentionShape
-#include "cuda/attention_math.h"   // defines: attn_*, ldsm_*, mma_c_*, bf16_round
+#include "cpu/attention.h"        // defines: train_cpu::attention_forward/backward, AttentionShape
+#include "cuda/attention_math.h"  // defines: attn_*, ldsm_*, mma_c_*, bf16_round
 
 using namespace golf::train_cuda;
 using golf::train_cpu::AttentionShape;
@@ -143,7 +143,8 @@ TEST(AttentionFragments, EmulatedLdmatrixAndMmaReproduceTheWarpProducts) {
       std::vector<std::array<std::array<Pair, 4>, 32>> qa(hd / 16);
       for (int kk = 0; kk < hd / 16; kk++) {
         int addr[32];
-        for (int l = 0; l < 32; l++) addr[l] = attn_smem_offset(warp * 16 + ldsm_a_row(l), 2 * kk + ldsm_a_chunk(l), chunks);
+        for (int l = 0; l < 32; l++)
+          addr[l] = attn_smem_offset(warp * 16 + ldsm_a_row(l), 2 * kk + ldsm_a_chunk(l), chunks);
         Pair out[32][4];
         ldmatrix_x4(Q.stored, addr, false, out);
         for (int l = 0; l < 32; l++)
@@ -153,7 +154,8 @@ TEST(AttentionFragments, EmulatedLdmatrixAndMmaReproduceTheWarpProducts) {
       for (int kk = 0; kk < hd / 16; kk++)
         for (int np = 0; np < 4; np++) {
           int addr[32];
-          for (int l = 0; l < 32; l++) addr[l] = attn_smem_offset(16 * np + ldsm_b_row(l), 2 * kk + ldsm_b_chunk(l), chunks);
+          for (int l = 0; l < 32; l++)
+            addr[l] = attn_smem_offset(16 * np + ldsm_b_row(l), 2 * kk + ldsm_b_chunk(l), chunks);
           Pair bf[32][4], a[32][4], b0[32][2], b1[32][2];
           ldmatrix_x4(K.stored, addr, false, bf);
           for (int l = 0; l < 32; l++) {
@@ -182,10 +184,12 @@ TEST(AttentionFragments, EmulatedLdmatrixAndMmaReproduceTheWarpProducts) {
           }
         for (int np = 0; np < hd / 16; np++) {
           int addr[32];
-          for (int l = 0; l < 32; l++) addr[l] = attn_smem_offset(16 * kk + ldsm_a_row(l), 2 * np + ldsm_a_chunk(l), chunks);
+          for (int l = 0; l < 32; l++)
+            addr[l] = attn_smem_offset(16 * kk + ldsm_a_row(l), 2 * np + ldsm_a_chunk(l), chunks);
           Pair bf[32][4], b0[32][2], b1[32][2];
           ldmatrix_x4(V.stored, addr, true, bf);
-          for (int l = 0; l < 32; l++) b0[l][0] = bf[l][0], b0[l][1] = bf[l][1], b1[l][0] = bf[l][2], b1[l][1] = bf[l][3];
+          for (int l = 0; l < 32; l++)
+            b0[l][0] = bf[l][0], b0[l][1] = bf[l][1], b1[l][0] = bf[l][2], b1[l][1] = bf[l][3];
           mma_16816(o[2 * np], a, b0);
           mma_16816(o[2 * np + 1], a, b1);
         }
@@ -278,7 +282,8 @@ void emulate_forward(const Tiling& tl, const Problem& P, std::vector<float>* out
             for (int j = 0; j < tile; j++) {
               const bool vis = attn_visible(row, k0 + j, T);
               ASSERT_TRUE(mask || vis) << "unmasked tile with an invisible pair";
-              sc[j] = mask && !vis ? -INFINITY : attn_dot(0.0f, qr, P.row(P.k, s.KV, b, k0 + j, h / P.group(), zeros), hd);
+              sc[j] =
+                  mask && !vis ? -INFINITY : attn_dot(0.0f, qr, P.row(P.k, s.KV, b, k0 + j, h / P.group(), zeros), hd);
               mx = std::max(mx, sc[j]);
             }
             float base;
@@ -292,13 +297,15 @@ void emulate_forward(const Tiling& tl, const Problem& P, std::vector<float>* out
             }
             for (int d = 0; d < hd; d++) {
               o[d] *= alpha;
-              for (int j = 0; j < tile; j++) o[d] += tl.round(p[j]) * P.row(P.v, s.KV, b, k0 + j, h / P.group(), zeros)[d];
+              for (int j = 0; j < tile; j++)
+                o[d] += tl.round(p[j]) * P.row(P.v, s.KV, b, k0 + j, h / P.group(), zeros)[d];
             }
           }
           for (float x : o) ASSERT_FALSE(std::isnan(x)) << "row " << row << " of T " << T;
           if (row >= T) continue;  // padding: computed (without NaN) but never stored
           const float lt = attn_quad_sum(l[0], l[1], l[2], l[3]), inv = attn_row_norm(lt);
-          for (int d = 0; d < hd; d++) (*out)[((size_t)b * T + row) * s.H * hd + (size_t)h * hd + d] = tl.round(o[d] * inv);
+          for (int d = 0; d < hd; d++)
+            (*out)[((size_t)b * T + row) * s.H * hd + (size_t)h * hd + d] = tl.round(o[d] * inv);
           (*lse)[((size_t)b * s.H + h) * T + row] = attn_lse_finish(m, lt);
         }
       }
@@ -323,7 +330,9 @@ void emulate_backward(const Tiling& tl, const Problem& P, const std::vector<floa
         for (int c8 = 0; c8 < hd; c8 += 8) acc = attn_dot(acc, g + c8, o + c8, 8);
         D[((size_t)b * s.H + h) * T + t] = acc;
       }
-  auto stat = [&](const std::vector<float>& x, int b, int h, int t) { return t < T ? x[((size_t)b * s.H + h) * T + t] : 0.0f; };
+  auto stat = [&](const std::vector<float>& x, int b, int h, int t) {
+    return t < T ? x[((size_t)b * s.H + h) * T + t] : 0.0f;
+  };
   dk->assign((size_t)s.B * T * s.KV * hd, NAN);
   dv->assign(dk->size(), NAN);
   dq->assign((size_t)s.B * T * s.H * hd, NAN);
@@ -347,7 +356,8 @@ void emulate_backward(const Tiling& tl, const Problem& P, const std::vector<floa
                 ASSERT_TRUE(mask || vis);
                 const float* qr = P.row(P.q, s.H, b, query, h, zeros);
                 const float* gr = P.row(P.dout, s.H, b, query, h, zeros);
-                const float p = mask && !vis ? 0.0f : attn_prob_lse(attn_dot(0.0f, kr, qr, hd), c, stat(lse, b, h, query));
+                const float p =
+                    mask && !vis ? 0.0f : attn_prob_lse(attn_dot(0.0f, kr, qr, hd), c, stat(lse, b, h, query));
                 const float ds = attn_dscore(p, attn_dot(0.0f, vr, gr, hd), stat(D, b, h, query));
                 for (int d = 0; d < hd; d++) {
                   dva[(size_t)r * hd + d] += tl.round(p) * gr[d];
@@ -379,13 +389,17 @@ void emulate_backward(const Tiling& tl, const Problem& P, const std::vector<floa
             const bool mask = attn_tile_needs_mask(q0, tile, k0, tile, T);
             for (int key = k0; key < k0 + tile; key++) {
               const float* kr = P.row(P.k, s.KV, b, key, h / G, zeros);
-              const float p = mask && !attn_visible(row, key, T) ? 0.0f : attn_prob_lse(attn_dot(0.0f, qr, kr, hd), c, stat(lse, b, h, row));
-              const float ds = attn_dscore(p, attn_dot(0.0f, gr, P.row(P.v, s.KV, b, key, h / G, zeros), hd), stat(D, b, h, row));
+              const float p = mask && !attn_visible(row, key, T)
+                                  ? 0.0f
+                                  : attn_prob_lse(attn_dot(0.0f, qr, kr, hd), c, stat(lse, b, h, row));
+              const float ds =
+                  attn_dscore(p, attn_dot(0.0f, gr, P.row(P.v, s.KV, b, key, h / G, zeros), hd), stat(D, b, h, row));
               for (int d = 0; d < hd; d++) acc[d] += tl.round(ds) * kr[d];
             }
           }
           q_writes[((size_t)b * T + row) * s.H + h]++;
-          for (int d = 0; d < hd; d++) (*dq)[((size_t)b * T + row) * s.H * hd + (size_t)h * hd + d] = tl.round(acc[d] * s.scale);
+          for (int d = 0; d < hd; d++)
+            (*dq)[((size_t)b * T + row) * s.H * hd + (size_t)h * hd + d] = tl.round(acc[d] * s.scale);
         }
       }
   for (int n : kv_writes) ASSERT_EQ(n, 1) << "a dK/dV row not written exactly once";
@@ -435,7 +449,7 @@ Reference cpu_reference(const Problem& P, bool round_out) {
 
 std::vector<AttentionShape> shapes() {
   // B, T, H, KV, hd: single token, partial tiles on both tilings, exact tiles, GQA 1, 2, 4, both head dims.
-  return {{1, 1, 8, 4, 64}, {2, 63, 8, 4, 64}, {1, 64, 8, 8, 64}, {2, 150, 4, 1, 64},
+  return {{1, 1, 8, 4, 64},  {2, 63, 8, 4, 64},  {1, 64, 8, 8, 64}, {2, 150, 4, 1, 64},
           {1, 65, 4, 2, 32}, {1, 200, 2, 1, 32}, {3, 33, 2, 2, 32}};
 }
 
@@ -476,8 +490,8 @@ TEST(AttentionEmulation, Bf16RoundingPointsStayInsideTheSelfTestBudget) {
     emulate_backward(tl, P, out_b, R.lse, &dq, &dk, &dv);
     const double e[5] = {rel_error(out, R.out), rel_error(lse, R.lse), rel_error(dq, R.dq, grad_floor(R)),
                          rel_error(dk, R.dk, grad_floor(R)), rel_error(dv, R.dv)};
-    std::printf("bf16 emulation %-24s out %.2e lse %.2e dq %.2e dk %.2e dv %.2e\n", name(P.s).c_str(), e[0], e[1],
-                e[2], e[3], e[4]);
+    std::printf("bf16 emulation %-24s out %.2e lse %.2e dq %.2e dk %.2e dv %.2e\n", name(P.s).c_str(), e[0], e[1], e[2],
+                e[3], e[4]);
     EXPECT_LE(e[0], kAttnBf16Budget.out / 2) << name(P.s);
     EXPECT_LE(e[1], kAttnBf16Budget.lse / 2) << name(P.s);
     EXPECT_LE(e[2], kAttnBf16Budget.grad / 2) << name(P.s);
