@@ -66,8 +66,10 @@ int main(int argc, char** argv) {
   const char* model_path = NULL;
   const char* prompt = NULL;
   int interactive = 0, verbose = 0;
-  golf_sampling_params sp = golf_sampling_default_params();
-  golf_session_params sess = golf_session_default_params();
+  golf_sampling_params sp;
+  golf_session_params sess;
+  golf_sampling_params_init(&sp, sizeof sp);
+  golf_session_params_init(&sess, sizeof sess);
   for (int i = 1; i < argc; i++) {
     const char* a = argv[i];
     const char* v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -104,7 +106,7 @@ int main(int argc, char** argv) {
   }
   if (verbose) {
     golf_model_info info;
-    golf_model_get_info(model, &info);
+    golf_model_get_info(model, &info, sizeof info);
     fprintf(stderr, "[%s: %s, %d layers x %d, vocab %d, %lld parameters, %zu bytes]\n", model_path, info.arch,
             info.num_layers, info.model_dim, info.vocab_size, (long long)info.n_params, info.file_bytes);
   }

@@ -46,11 +46,13 @@ struct thread_job { golf_model* model; const char* prompt; struct collected out;
 static void* run_job(void* arg) {
   struct thread_job* job = (struct thread_job*)arg;
   golf_session* s = NULL;
-  golf_session_params sp = golf_session_default_params();
+  golf_session_params sp;
+  golf_session_params_init(&sp, sizeof sp);
   sp.n_threads = 1;
   job->status = golf_session_new(job->model, &sp, &s);
   if (job->status != GOLF_OK) return NULL;
-  golf_sampling_params p = golf_sampling_default_params();
+  golf_sampling_params p;
+  golf_sampling_params_init(&p, sizeof p);
   p.temperature = 0;
   p.max_tokens = 24;
   p.stop_at_eos = 0;
@@ -75,7 +77,7 @@ int main(int argc, char** argv) {
   CHECK(golf_last_error()[0] == 0);
   if (!model) return 1;
   golf_model_info info;
-  CHECK(golf_model_get_info(model, &info) == GOLF_OK);
+  CHECK(golf_model_get_info(model, &info, sizeof info) == GOLF_OK);
   CHECK(strcmp(info.arch, "golf-gpt") == 0);
   CHECK(info.vocab_size == 1024 && info.has_tokenizer && info.bos_id == 1 && info.n_params > 0);
 
@@ -108,7 +110,8 @@ int main(int argc, char** argv) {
   CHECK(golf_detokenize(model, &bad_id, 1, back, sizeof back, &back_len) == GOLF_ERR_INVALID_ARGUMENT);
 
   /* Decode: batched logits equal token-by-token logits through the KV cache. */
-  golf_session_params sp = golf_session_default_params();
+  golf_session_params sp;
+  golf_session_params_init(&sp, sizeof sp);
   sp.n_ctx = 64;
   sp.n_threads = 2;
   golf_session* s = NULL;
@@ -130,7 +133,8 @@ int main(int argc, char** argv) {
   free(all);
 
   /* Generation: greedy is deterministic; seeds reproduce; the callback can stop; max_tokens holds. */
-  golf_sampling_params gp = golf_sampling_default_params();
+  golf_sampling_params gp;
+  golf_sampling_params_init(&gp, sizeof gp);
   gp.temperature = 0;
   gp.max_tokens = 20;
   gp.stop_at_eos = 0;
@@ -153,17 +157,18 @@ int main(int argc, char** argv) {
 
   /* BPB of one document: bytes are the text's bytes; document isolation changes nothing for one document. */
   golf_bpb_result r1, r2;
-  golf_bpb_params bp = golf_bpb_default_params();
+  golf_bpb_params bp;
+  golf_bpb_params_init(&bp, sizeof bp);
   bp.window = 16;
-  CHECK(golf_score_bpb(s, text, strlen(text), &bp, &r1) == GOLF_OK);
+  CHECK(golf_score_bpb(s, text, strlen(text), &bp, &r1, sizeof r1) == GOLF_OK);
   CHECK(r1.bytes == (int64_t)strlen(text) && r1.tokens == (int64_t)n - 1);
   CHECK(isfinite(r1.bits_per_byte) && r1.bits_per_byte > 0);
   CHECK(fabs(r1.bits_per_byte - r1.total_nats / (log(2.0) * (double)r1.bytes)) < 1e-12);
   bp.doc_isolated = 1;
-  CHECK(golf_score_bpb(s, text, strlen(text), &bp, &r2) == GOLF_OK);
+  CHECK(golf_score_bpb(s, text, strlen(text), &bp, &r2, sizeof r2) == GOLF_OK);
   CHECK(fabs(r1.total_nats - r2.total_nats) < 1e-9);
   bp.window = 1000;  /* larger than the session's context */
-  CHECK(golf_score_bpb(s, text, strlen(text), &bp, &r2) == GOLF_ERR_INVALID_ARGUMENT);
+  CHECK(golf_score_bpb(s, text, strlen(text), &bp, &r2, sizeof r2) == GOLF_ERR_INVALID_ARGUMENT);
   golf_session_free(s);
 
   /* One model, two threads, two sessions at once: the same results as one at a time. */
