@@ -54,11 +54,7 @@ using namespace golf_capi;
 namespace {
 
 golf_model_params default_model_params() {
-  golf_model_params p;
-  p.size = sizeof p;
-  p.compute = GOLF_COMPUTE_AUTO;
-  p.verify_checksums = 1;
-  return p;
+  return {sizeof(golf_model_params), /*compute*/ GOLF_COMPUTE_AUTO, /*verify_checksums*/ 1};
 }
 
 // The caller's params (or the defaults) as file and model options.

@@ -11,34 +11,18 @@ using namespace golf_capi;
 
 namespace {
 
+// The defaults, field by field in golf.h's order (size first).
 golf_session_params default_session_params() {
-  golf_session_params p;
-  p.size = sizeof p;
-  p.n_threads = 0;
-  p.n_ctx = 0;
-  p.n_batch = 0;
-  return p;
+  return {sizeof(golf_session_params), /*n_threads*/ 0, /*n_ctx*/ 0, /*n_batch*/ 0};
 }
 
 golf_sampling_params default_sampling_params() {
-  golf_sampling_params p;
-  p.size = sizeof p;
-  p.temperature = 0.8f;
-  p.top_k = 40;
-  p.top_p = 0.95f;
-  p.seed = 1;
-  p.max_tokens = 128;
-  p.stop_at_eos = 1;
-  return p;
+  return {sizeof(golf_sampling_params), /*temperature*/ 0.8f, /*top_k*/ 40, /*top_p*/ 0.95f, /*seed*/ 1,
+          /*max_tokens*/ 128, /*stop_at_eos*/ 1};
 }
 
 golf_bpb_params default_bpb_params() {
-  golf_bpb_params p;
-  p.size = sizeof p;
-  p.window = 0;
-  p.stride = 0;
-  p.doc_isolated = 0;
-  return p;
+  return {sizeof(golf_bpb_params), /*window*/ 0, /*stride*/ 0, /*doc_isolated*/ 0};
 }
 
 golf_status generate_options(const golf_sampling_params* params, const char* fn, golf::GenerateOptions* o) {

@@ -120,6 +120,15 @@ JNIEXPORT jintArray JNI_FN(modelInfo)(JNIEnv* env, jclass cls, jlong model) {
 
 /* ---- tokenizer ---------------------------------------------------------------------------------------------- */
 
+/* After a size query (capacity 0): a buffer of `bytes` bytes, or NULL with an exception thrown (the query's own
+ * error, or out of memory). */
+static void* buffer_after_query(JNIEnv* env, golf_status query, size_t bytes) {
+  if (query != GOLF_OK && query != GOLF_ERR_BUFFER_TOO_SMALL) return failed(env, query), NULL;
+  void* buf = malloc(bytes ? bytes : 1);
+  if (!buf) out_of_memory(env);
+  return buf;
+}
+
 JNIEXPORT jintArray JNI_FN(tokenize)(JNIEnv* env, jclass cls, jlong model, jbyteArray utf8, jboolean bos) {
   (void)cls;
   size_t len = 0, n = 0;
@@ -127,12 +136,10 @@ JNIEXPORT jintArray JNI_FN(tokenize)(JNIEnv* env, jclass cls, jlong model, jbyte
   if (!text) return out_of_memory(env), NULL;
   jintArray out = NULL;
   golf_status st = golf_tokenize(model_of(model), text, len, bos, NULL, 0, &n);
-  int32_t* ids = (st == GOLF_OK || st == GOLF_ERR_BUFFER_TOO_SMALL) ? malloc(sizeof(int32_t) * (n ? n : 1)) : NULL;
+  int32_t* ids = buffer_after_query(env, st, sizeof(int32_t) * n);
   if (ids && !failed(env, golf_tokenize(model_of(model), text, len, bos, ids, n, &n))) {
     out = (*env)->NewIntArray(env, (jsize)n);
     if (out) (*env)->SetIntArrayRegion(env, out, 0, (jsize)n, (const jint*)ids);
-  } else if (!ids) {
-    (st == GOLF_OK || st == GOLF_ERR_BUFFER_TOO_SMALL) ? out_of_memory(env) : failed(env, st);
   }
   free(ids);
   free(text);
@@ -144,14 +151,10 @@ JNIEXPORT jbyteArray JNI_FN(detokenize)(JNIEnv* env, jclass cls, jlong model, ji
   size_t n = 0, len = 0;
   int32_t* ids = ids_of(env, tokens, &n);
   if (!ids) return out_of_memory(env), NULL;
-  jbyteArray out = NULL;
   golf_status st = golf_detokenize(model_of(model), ids, n, NULL, 0, &len);
-  char* text = (st == GOLF_OK || st == GOLF_ERR_BUFFER_TOO_SMALL) ? malloc(len ? len : 1) : NULL;
-  if (text && !failed(env, golf_detokenize(model_of(model), ids, n, text, len, &len))) {
-    out = new_bytes(env, text, len);
-  } else if (!text) {
-    (st == GOLF_OK || st == GOLF_ERR_BUFFER_TOO_SMALL) ? out_of_memory(env) : failed(env, st);
-  }
+  char* text = buffer_after_query(env, st, len);
+  jbyteArray out = NULL;
+  if (text && !failed(env, golf_detokenize(model_of(model), ids, n, text, len, &len))) out = new_bytes(env, text, len);
   free(text);
   free(ids);
   return out;

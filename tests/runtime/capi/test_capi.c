@@ -7,30 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "golf.h"
-
-static int failures = 0;
-#define CHECK(cond)                                                              \
-  do {                                                                           \
-    if (!(cond)) {                                                               \
-      fprintf(stderr, "%s:%d: CHECK failed: %s (last error: %s)\n", __FILE__, __LINE__, #cond, golf_last_error()); \
-      failures++;                                                                \
-    }                                                                            \
-  } while (0)
-
-static char* read_file(const char* path, size_t* size) {
-  FILE* f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char* buf = NULL;
-  if (posix_memalign((void**)&buf, 64, (size_t)n) != 0) { fclose(f); return NULL; }
-  if (fread(buf, 1, (size_t)n, f) != (size_t)n) { free(buf); fclose(f); return NULL; }
-  fclose(f);
-  *size = (size_t)n;
-  return buf;
-}
+#include "capi_test_util.h"
 
 struct collected { char text[4096]; size_t len; int tokens; int stop_after; };
 
@@ -83,8 +60,8 @@ int main(int argc, char** argv) {
 
   /* Loading from memory: zero copy and copy give the same model; a damaged buffer is refused. */
   size_t size = 0;
-  char* bytes = read_file(path, &size);
-  CHECK(bytes != NULL);
+  char *block = NULL, *bytes = NULL;
+  CHECK(read_model(path, 0, &block, &bytes, &size));
   golf_model *m_nocopy = NULL, *m_copy = NULL, *m_bad = NULL;
   CHECK(golf_model_load_memory(bytes, size, 0, NULL, &m_nocopy) == GOLF_OK);
   CHECK(golf_model_load_memory(bytes, size, 1, NULL, &m_copy) == GOLF_OK);
@@ -188,7 +165,7 @@ int main(int argc, char** argv) {
   CHECK(again.out.len == jobs[0].out.len && memcmp(again.out.text, jobs[0].out.text, again.out.len) == 0);
 
   golf_model_free(m_nocopy);
-  free(bytes);
+  free(block);
   golf_model_free(model);
   golf_model_free(NULL);
   golf_session_free(NULL);

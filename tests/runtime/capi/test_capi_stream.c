@@ -8,16 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "golf.h"
-
-static int failures = 0;
-#define CHECK(cond)                                                                                                \
-  do {                                                                                                             \
-    if (!(cond)) {                                                                                                 \
-      fprintf(stderr, "%s:%d: CHECK failed: %s (last error: %s)\n", __FILE__, __LINE__, #cond, golf_last_error()); \
-      failures++;                                                                                                  \
-    }                                                                                                              \
-  } while (0)
+#include "capi_test_util.h"
 
 #define MAX_TOKENS 512
 struct stream { int32_t tokens[MAX_TOKENS]; int n; char text[8192]; size_t len; };
@@ -178,14 +169,11 @@ int main(int argc, char** argv) {
 
   /* Zero copy from a buffer at an odd address (an asset mapped from inside an APK is rarely 64-byte aligned):
    * loads, and tokenizes and generates as the mapped file does. */
-  FILE* f = fopen(argv[1], "rb");
-  long size = -1;
-  if (f && fseek(f, 0, SEEK_END) == 0) size = ftell(f);
-  char* odd = size > 0 ? malloc((size_t)size + 1) : NULL;
-  CHECK(odd && fseek(f, 0, SEEK_SET) == 0 && fread(odd + 1, 1, (size_t)size, f) == (size_t)size);
-  if (f) fclose(f);
+  char *block = NULL, *odd = NULL;
+  size_t size = 0;
+  CHECK(read_model(argv[1], 1, &block, &odd, &size));
   golf_model* unaligned = NULL;
-  CHECK(odd && golf_model_load_memory(odd + 1, (size_t)size, 0, NULL, &unaligned) == GOLF_OK);
+  CHECK(odd && golf_model_load_memory(odd, size, 0, NULL, &unaligned) == GOLF_OK);
   if (unaligned) {
     golf_session *a = new_session(model, 0, 0), *b = new_session(unaligned, 0, 0);
     golf_sampling_params p = sampling(0.0f, 12);
@@ -198,7 +186,7 @@ int main(int argc, char** argv) {
     golf_session_free(b);
     golf_model_free(unaligned);
   }
-  free(odd);
+  free(block);
 
   /* Output structs: a larger caller struct gets zeros past the library's fields; a smaller one is refused. */
   struct { golf_model_info info; int64_t extra[2]; } big;

@@ -53,6 +53,14 @@ public final class GolfTest {
     }
   }
 
+  /** Options for a generation that runs until stopped. */
+  private static GenerateOptions forever() {
+    GenerateOptions o = new GenerateOptions();
+    o.maxTokens = 1_000_000;
+    o.stopAtEos = false;
+    return o;
+  }
+
   private static String complete(GolfSession s, String prompt, GenerateOptions o) throws GolfException {
     StringBuilder out = new StringBuilder();
     s.generate(prompt, o, (token, text) -> {
@@ -145,10 +153,7 @@ public final class GolfTest {
       try (GolfSession s = model.newSession(1, 32)) {
         CountDownLatch started = new CountDownLatch(1), cancelled = new CountDownLatch(1);
         AtomicReference<Integer> status = new AtomicReference<>();
-        GenerateOptions forever = new GenerateOptions();
-        forever.maxTokens = 1_000_000;
-        forever.stopAtEos = false;
-        Thread t = new Thread(() -> status.set(statusOf(() -> s.generate(PROMPT, forever, (token, text) -> {
+        Thread t = new Thread(() -> status.set(statusOf(() -> s.generate(PROMPT, forever(), (token, text) -> {
           started.countDown();
           try {
             cancelled.await(60, TimeUnit.SECONDS);
@@ -170,10 +175,7 @@ public final class GolfTest {
       GolfSession s = model.newSession(1, 32);
       CountDownLatch running = new CountDownLatch(1);
       AtomicReference<Integer> status = new AtomicReference<>();
-      GenerateOptions forever = new GenerateOptions();
-      forever.maxTokens = 1_000_000;
-      forever.stopAtEos = false;
-      Thread t = new Thread(() -> status.set(statusOf(() -> s.generate(PROMPT, forever, (token, text) -> {
+      Thread t = new Thread(() -> status.set(statusOf(() -> s.generate(PROMPT, forever(), (token, text) -> {
         running.countDown();
         return true;
       }))));
