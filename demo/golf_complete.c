@@ -68,9 +68,9 @@ static int echo_prompt_end(const golf_model* model, const char* prompt, size_t l
   return rc;
 }
 
-/* Completes one prompt: reads it (a prompt longer than the context keeps its end, with a notice), echoes it when
- * echo is set (only after the model has accepted it), streams the completion, then says whether the context had to
- * slide and, with verbose, how fast each part ran. */
+/* Completes one prompt: reads it (a prompt longer than the context keeps its end, with a notice), echoes what the
+ * model reads when echo is set (only after the model has accepted it), streams the completion, then says whether
+ * the context had to slide and, with verbose, how fast each part ran. */
 static int complete(const golf_model* model, golf_session* session, const char* prompt, size_t len,
                     const golf_sampling_params* sp, int echo, int verbose) {
   if (golf_generate_begin(session, prompt, len, sp) != GOLF_OK) return fail();
@@ -80,8 +80,8 @@ static int complete(const golf_model* model, golf_session* session, const char* 
   if (st.prompt_dropped > 0) {
     const int kept = st.prompt_tokens - st.prompt_dropped;
     fprintf(stderr, "golf-complete: the prompt is %d tokens and the model's context holds %d: it reads only the "
-            "last %d (shown below)\n", st.prompt_tokens, n_ctx, kept);
-    if (echo_prompt_end(model, prompt, len, kept) != 0) return fail();
+            "last %d%s\n", st.prompt_tokens, n_ctx, kept, echo ? " (shown below)" : "");
+    if (echo && echo_prompt_end(model, prompt, len, kept) != 0) return fail();
   } else if (echo) {
     fwrite(prompt, 1, len, stdout);
   }

@@ -89,9 +89,12 @@ class Model:
     def __exit__(self, *exc):
         self.close()
 
-    def __del__(self):
-        if getattr(self, "_session", None):
-            self.close()
+    def __del__(self):  # a safety net; close() is the way. At interpreter exit the library may be gone already.
+        try:
+            if getattr(self, "_session", None):
+                self.close()
+        except Exception:
+            pass
 
     def _handle(self):
         if not self._session:
