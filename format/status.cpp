@@ -12,6 +12,7 @@ const char* status_code_name(StatusCode code) {
     case StatusCode::unsupported: return "unsupported";
     case StatusCode::invalid_argument: return "invalid_argument";
     case StatusCode::out_of_memory: return "out_of_memory";
+    case StatusCode::cancelled: return "cancelled";
   }
   return "unknown";
 }

@@ -14,6 +14,7 @@ enum class StatusCode : int {
   unsupported = 4,       // valid, but needs a newer reader (version, dtype, codec, required key or section)
   invalid_argument = 5,  // the caller asked for something impossible
   out_of_memory = 6,
+  cancelled = 7,         // stopped on request (Session::request_cancel) before it finished
 };
 
 class Status {

@@ -123,7 +123,12 @@ Status Session::decode(const int32_t* tokens, int n, float* logits, bool all_log
     return Status(StatusCode::invalid_argument, "decode: context full: " + std::to_string(n_past_) +
                                                     " positions used + " + std::to_string(n) + " new > n_ctx " +
                                                     std::to_string(n_ctx_));
+  const int n_past_before = n_past_;
   for (int start = 0; start < n; start += n_batch_) {
+    if (cancel_requested()) {
+      n_past_ = n_past_before;
+      return Status(StatusCode::cancelled, "decode: cancelled");
+    }
     const int M = std::min(n_batch_, n - start);
     float* out = nullptr;
     int head_row0 = M;

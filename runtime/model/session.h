@@ -1,7 +1,8 @@
 // session.h: golf::Session, the per-thread state of running a Model: the KV cache, the scratch memory of one batch
 // and a thread pool. Everything is allocated by create(); decode() allocates nothing. Sessions of one Model may run
-// on different threads at the same time; one Session is used by one thread at a time.
+// on different threads at the same time; one Session is used by one thread at a time (request_cancel() excepted).
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -50,8 +51,16 @@ class Session {
   // Appends tokens [n] at positions n_past() .. n_past() + n − 1, in forward passes of at most n_batch tokens, and
   // writes logits (after the softcap) to `logits`: [n][vocab] when all_logits, else [vocab] for the last token
   // only; logits may be null (no head computed). Checks everything first and changes nothing on error: a token id
-  // outside [0, vocab) or n_past() + n > n_ctx() -> invalid_argument.
+  // outside [0, vocab) or n_past() + n > n_ctx() -> invalid_argument. A cancel request seen before a forward pass
+  // -> cancelled, with n_past() back where it was.
   Status decode(const int32_t* tokens, int n, float* logits, bool all_logits);
+
+  // Cancellation: the one call that may come from another thread while the session runs. decode() checks the
+  // request before each forward pass (at most n_batch tokens), so a long prompt stops within one pass; the request
+  // stays until clear_cancel(), which whoever starts a new piece of work calls first.
+  void request_cancel() { cancel_.store(true, std::memory_order_relaxed); }
+  void clear_cancel() { cancel_.store(false, std::memory_order_relaxed); }
+  bool cancel_requested() const { return cancel_.load(std::memory_order_relaxed); }
 
   const SessionProfile& profile() const { return profile_; }
   void clear_profile() { profile_ = SessionProfile(); }
@@ -78,6 +87,7 @@ class Session {
   const AttentionKernels* attn_kernels_ = nullptr;
   int n_ctx_ = 0, n_ctx_pad_ = 0, n_batch_ = 0;
   int n_past_ = 0;
+  std::atomic<bool> cancel_{false};
   bool profile_on_ = false;
   SessionProfile profile_;
   RopeTables rope_;

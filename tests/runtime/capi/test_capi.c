@@ -7,30 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "golf.h"
-
-static int failures = 0;
-#define CHECK(cond)                                                              \
-  do {                                                                           \
-    if (!(cond)) {                                                               \
-      fprintf(stderr, "%s:%d: CHECK failed: %s (last error: %s)\n", __FILE__, __LINE__, #cond, golf_last_error()); \
-      failures++;                                                                \
-    }                                                                            \
-  } while (0)
-
-static char* read_file(const char* path, size_t* size) {
-  FILE* f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char* buf = NULL;
-  if (posix_memalign((void**)&buf, 64, (size_t)n) != 0) { fclose(f); return NULL; }
-  if (fread(buf, 1, (size_t)n, f) != (size_t)n) { free(buf); fclose(f); return NULL; }
-  fclose(f);
-  *size = (size_t)n;
-  return buf;
-}
+#include "capi_test_util.h"
 
 struct collected { char text[4096]; size_t len; int tokens; int stop_after; };
 
@@ -46,11 +23,13 @@ struct thread_job { golf_model* model; const char* prompt; struct collected out;
 static void* run_job(void* arg) {
   struct thread_job* job = (struct thread_job*)arg;
   golf_session* s = NULL;
-  golf_session_params sp = golf_session_default_params();
+  golf_session_params sp;
+  golf_session_params_init(&sp, sizeof sp);
   sp.n_threads = 1;
   job->status = golf_session_new(job->model, &sp, &s);
   if (job->status != GOLF_OK) return NULL;
-  golf_sampling_params p = golf_sampling_default_params();
+  golf_sampling_params p;
+  golf_sampling_params_init(&p, sizeof p);
   p.temperature = 0;
   p.max_tokens = 24;
   p.stop_at_eos = 0;
@@ -75,14 +54,14 @@ int main(int argc, char** argv) {
   CHECK(golf_last_error()[0] == 0);
   if (!model) return 1;
   golf_model_info info;
-  CHECK(golf_model_get_info(model, &info) == GOLF_OK);
+  CHECK(golf_model_get_info(model, &info, sizeof info) == GOLF_OK);
   CHECK(strcmp(info.arch, "golf-gpt") == 0);
   CHECK(info.vocab_size == 1024 && info.has_tokenizer && info.bos_id == 1 && info.n_params > 0);
 
   /* Loading from memory: zero copy and copy give the same model; a damaged buffer is refused. */
   size_t size = 0;
-  char* bytes = read_file(path, &size);
-  CHECK(bytes != NULL);
+  char *block = NULL, *bytes = NULL;
+  CHECK(read_model(path, 0, &block, &bytes, &size));
   golf_model *m_nocopy = NULL, *m_copy = NULL, *m_bad = NULL;
   CHECK(golf_model_load_memory(bytes, size, 0, NULL, &m_nocopy) == GOLF_OK);
   CHECK(golf_model_load_memory(bytes, size, 1, NULL, &m_copy) == GOLF_OK);
@@ -108,7 +87,8 @@ int main(int argc, char** argv) {
   CHECK(golf_detokenize(model, &bad_id, 1, back, sizeof back, &back_len) == GOLF_ERR_INVALID_ARGUMENT);
 
   /* Decode: batched logits equal token-by-token logits through the KV cache. */
-  golf_session_params sp = golf_session_default_params();
+  golf_session_params sp;
+  golf_session_params_init(&sp, sizeof sp);
   sp.n_ctx = 64;
   sp.n_threads = 2;
   golf_session* s = NULL;
@@ -130,7 +110,8 @@ int main(int argc, char** argv) {
   free(all);
 
   /* Generation: greedy is deterministic; seeds reproduce; the callback can stop; max_tokens holds. */
-  golf_sampling_params gp = golf_sampling_default_params();
+  golf_sampling_params gp;
+  golf_sampling_params_init(&gp, sizeof gp);
   gp.temperature = 0;
   gp.max_tokens = 20;
   gp.stop_at_eos = 0;
@@ -153,17 +134,18 @@ int main(int argc, char** argv) {
 
   /* BPB of one document: bytes are the text's bytes; document isolation changes nothing for one document. */
   golf_bpb_result r1, r2;
-  golf_bpb_params bp = golf_bpb_default_params();
+  golf_bpb_params bp;
+  golf_bpb_params_init(&bp, sizeof bp);
   bp.window = 16;
-  CHECK(golf_score_bpb(s, text, strlen(text), &bp, &r1) == GOLF_OK);
+  CHECK(golf_score_bpb(s, text, strlen(text), &bp, &r1, sizeof r1) == GOLF_OK);
   CHECK(r1.bytes == (int64_t)strlen(text) && r1.tokens == (int64_t)n - 1);
   CHECK(isfinite(r1.bits_per_byte) && r1.bits_per_byte > 0);
   CHECK(fabs(r1.bits_per_byte - r1.total_nats / (log(2.0) * (double)r1.bytes)) < 1e-12);
   bp.doc_isolated = 1;
-  CHECK(golf_score_bpb(s, text, strlen(text), &bp, &r2) == GOLF_OK);
+  CHECK(golf_score_bpb(s, text, strlen(text), &bp, &r2, sizeof r2) == GOLF_OK);
   CHECK(fabs(r1.total_nats - r2.total_nats) < 1e-9);
   bp.window = 1000;  /* larger than the session's context */
-  CHECK(golf_score_bpb(s, text, strlen(text), &bp, &r2) == GOLF_ERR_INVALID_ARGUMENT);
+  CHECK(golf_score_bpb(s, text, strlen(text), &bp, &r2, sizeof r2) == GOLF_ERR_INVALID_ARGUMENT);
   golf_session_free(s);
 
   /* One model, two threads, two sessions at once: the same results as one at a time. */
@@ -183,7 +165,7 @@ int main(int argc, char** argv) {
   CHECK(again.out.len == jobs[0].out.len && memcmp(again.out.text, jobs[0].out.text, again.out.len) == 0);
 
   golf_model_free(m_nocopy);
-  free(bytes);
+  free(block);
   golf_model_free(model);
   golf_model_free(NULL);
   golf_session_free(NULL);

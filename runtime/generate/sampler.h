@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "status.h"  // defines: Status
+
 namespace golf {
 
 struct SamplerParams {
@@ -12,6 +14,9 @@ struct SamplerParams {
   float top_p = 0.95f;       // >= 1: off
   uint64_t seed = 1;
 };
+
+// invalid_argument unless temperature >= 0, top_k >= 0 and top_p > 0 (NaN fails).
+Status check_sampler_params(const SamplerParams& params);
 
 class Sampler {
  public:

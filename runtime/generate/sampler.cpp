@@ -6,6 +6,12 @@
 
 namespace golf {
 
+Status check_sampler_params(const SamplerParams& p) {
+  if (!(p.temperature >= 0) || p.top_k < 0 || !(p.top_p > 0))
+    return Status(StatusCode::invalid_argument, "sampling: temperature must be >= 0, top_k >= 0 and top_p > 0");
+  return Status::Ok();
+}
+
 Sampler::Sampler(const SamplerParams& params) : params_(params) {
   // splitmix64 of the seed, so nearby seeds give unrelated streams and a zero seed still works.
   uint64_t z = params.seed + 0x9E3779B97F4A7C15ull;

@@ -4,7 +4,7 @@
 #pragma once
 #include <string>
 
-#include "tokenizer.h"
+#include "tokenizer.h"  // defines: Tokenizer
 
 namespace golf {
 
@@ -15,6 +15,8 @@ class PieceTextStream {
   std::string push(int token);
   // The end of generation: an unfinished character left pending becomes U+FFFD per byte.
   std::string flush();
+  // Forgets pending bytes: a new text starts.
+  void reset() { pending_.clear(); }
 
  private:
   const Tokenizer& tokenizer_;
