@@ -1,0 +1,172 @@
+// ops_rows.cpp: the self-test's part "ops/rows": the row and element kernels of trainer/cuda (RMSNorm, embedding,
+// residual mixing, scaled residuals, RoPE, q gain, activations, softcapped cross-entropy) against their CPU twins
+// in trainer/cpu/layers.h, through row_op_check.h: fp32 at relative error 1e-5; bf16 at kBf16Output (2^-8: these
+// kernels round once, at the output, so an element is off by at most half a bf16 ulp, 2^-9 relative, on the same
+// bf16-rounded inputs the CPU twin is given); fp32 statistics and parameter gradients at 1e-5 in both modes unless
+// a case says otherwise; each op twice, equal bits; odd shapes (rows not a multiple of a warp or a chunk, widths
+// not a multiple of 32).
+#include <array>
+#include <cstdio>
+#include <type_traits>
+#include <utility>
+#include <string>
+#include <vector>
+
+#include "cpu/layers.h"         // defines: train_cpu::rms_norm_*, encoder_*
+#include "cuda/encoder.h"       // defines: encoder_forward/backward, EncoderBuckets
+#include "cuda/encoder_math.h"  // defines: encoder_buckets_plan
+#include "cuda/rms_norm.h"      // defines: rms_norm_forward/backward
+#include "row_op_check.h"       // defines: OpTensor, check_op, round_if_bf16
+#include "selftest.h"           // defines: SelftestRegistrar, fill_*
+
+namespace golf::gpu_test {
+
+namespace gc = train_cuda;
+namespace tc = train_cpu;
+using gc::bf16;
+using Kind = OpTensor::Kind;
+
+namespace {
+
+constexpr double kBf16Output = 1.0 / 256;
+
+std::vector<double> to_double(const std::vector<float>& x) { return std::vector<double>(x.begin(), x.end()); }
+
+// Tensor builders.
+OpTensor input(const std::string& name, Kind kind, std::vector<float> values) {
+  OpTensor t;
+  t.name = name;
+  t.kind = kind;
+  t.values = std::move(values);
+  return t;
+}
+OpTensor output(const std::string& name, Kind kind, const std::vector<float>& want, double bf16_tol = kBf16Output) {
+  OpTensor t;
+  t.name = name;
+  t.kind = kind;
+  t.output = true;
+  t.count = want.size();
+  t.want = to_double(want);
+  t.bf16_tolerance = bf16_tol;
+  return t;
+}
+OpTensor accumulated(const std::string& name, Kind kind, std::vector<float> start, const std::vector<float>& want,
+                     double bf16_tol = kBf16Output) {
+  OpTensor t = output(name, kind, want, bf16_tol);
+  t.values = std::move(start);
+  t.accumulated = true;
+  return t;
+}
+std::vector<float> normal(size_t n, uint64_t seed, float std, bool bf16_mode) {
+  std::vector<float> x(n);
+  fill_normal(&x, seed, std);
+  round_if_bf16(&x, bf16_mode);
+  return x;
+}
+template <typename T>
+T* dev(const std::vector<void*>& d, size_t i) {
+  return static_cast<T*>(d[i]);
+}
+std::string rc(int rows, int cols) { return "rows=" + std::to_string(rows) + " cols=" + std::to_string(cols); }
+
+// ---- RMSNorm -----------------------------------------------------------------------------------------------------
+
+template <typename T>
+Status check_rms_norm(int rows, int cols, uint64_t seed, std::vector<CheckResult>* out) {
+  constexpr bool kB = std::is_same_v<T, bf16>;
+  const size_t n = (size_t)rows * cols;
+  const float eps = 1e-6f;
+  const std::vector<float> x = normal(n, seed, 2.0f, kB), dy = normal(n, seed + 1, 1.0f, kB);
+  std::vector<float> y(n), rstd(rows);
+  tc::rms_norm_forward(y.data(), rstd.data(), x.data(), rows, cols, eps);
+  {
+    std::vector<OpTensor> t = {input("x", Kind::activation, x), output("out", Kind::activation, y),
+                               output("rstd", Kind::fp32, rstd)};
+    GOLF_RETURN_IF_ERROR(check_op<T>("rms_norm_forward", rc(rows, cols), t, [&](const std::vector<void*>& d) {
+      return gc::rms_norm_forward<T>(dev<T>(d, 1), dev<float>(d, 2), dev<T>(d, 0), rows, cols, eps, 0);
+    }, out));
+  }
+  // Backward from the CPU's y (rounded to bf16 in bf16 mode, as the GPU forward stores it), both modes of din.
+  std::vector<float> y_in = y;
+  round_if_bf16(&y_in, kB);
+  for (bool acc : {false, true}) {
+    std::vector<float> start = normal(n, seed + 2, 1.0f, kB), din = start;
+    tc::rms_norm_backward(din.data(), dy.data(), y_in.data(), rstd.data(), rows, cols, acc);
+    std::vector<OpTensor> t = {input("dout", Kind::activation, dy), input("y", Kind::activation, y_in),
+                               input("rstd", Kind::fp32, rstd),
+                               acc ? accumulated("din (accumulate)", Kind::activation, start, din)
+                                   : output("din", Kind::activation, din)};
+    GOLF_RETURN_IF_ERROR(check_op<T>("rms_norm_backward", rc(rows, cols), t, [&](const std::vector<void*>& d) {
+      return gc::rms_norm_backward<T>(dev<T>(d, 3), dev<T>(d, 0), dev<T>(d, 1), dev<float>(d, 2), rows, cols, acc, 0);
+    }, out));
+  }
+  return Status::Ok();
+}
+
+// ---- embedding ---------------------------------------------------------------------------------------------------
+
+template <typename T>
+Status check_encoder(int N, int d, int V, uint64_t seed, std::vector<CheckResult>* out) {
+  constexpr bool kB = std::is_same_v<T, bf16>;
+  std::vector<int32_t> ids(N);
+  fill_tokens(&ids, seed, V);
+  for (int n = 0; n < N; n += 3) ids[n] = 1;  // a frequent id: one long bucket
+  const std::vector<float> table = normal((size_t)V * d, seed + 1, 1.0f, false);
+  const std::vector<float> dout = normal((size_t)N * d, seed + 2, 1.0f, kB);
+  std::vector<float> emb((size_t)N * d);
+  tc::encoder_forward(emb.data(), ids.data(), table.data(), N, d);
+  const std::string shape = "N=" + std::to_string(N) + " d=" + std::to_string(d) + " V=" + std::to_string(V);
+  {
+    OpTensor id = input("ids", Kind::int32, {});
+    id.ints = ids;
+    std::vector<OpTensor> t = {id, input("tok_emb", Kind::fp32, table), output("out", Kind::activation, emb)};
+    GOLF_RETURN_IF_ERROR(check_op<T>("encoder_forward", shape, t, [&](const std::vector<void*>& dv) {
+      return gc::encoder_forward<T>(dev<T>(dv, 2), dev<int32_t>(dv, 0), dev<float>(dv, 1), N, d, 0);
+    }, out));
+  }
+  std::vector<int32_t> order(N), start(std::min(N, V) + 1), scratch(V + 1);
+  const int buckets = gc::encoder_buckets_plan(ids.data(), N, V, order.data(), start.data(), scratch.data());
+  if (buckets < 0) return Status(StatusCode::invalid_argument, "encoder_buckets_plan refused valid ids");
+  start.resize(buckets + 1);
+  const std::vector<float> init = normal((size_t)V * d, seed + 3, 1.0f, false);
+  std::vector<float> grad = init;
+  tc::encoder_backward(grad.data(), dout.data(), ids.data(), N, d);
+  OpTensor id = input("ids", Kind::int32, {}), ord = input("order", Kind::int32, {}), st = input("start", Kind::int32, {});
+  id.ints = ids;
+  ord.ints = order;
+  st.ints = start;
+  // The same additions in the same order as the CPU: fp32 must be exact; bf16 too, on the same rounded dout.
+  OpTensor g = accumulated("dtok_emb", Kind::fp32, init, grad);
+  g.fp32_tolerance = 1e-30;
+  std::vector<OpTensor> t = {id, ord, st, input("dout", Kind::activation, dout), g};
+  return check_op<T>("encoder_backward", shape, t, [&](const std::vector<void*>& dv) {
+    gc::EncoderBuckets b;
+    b.order = dev<int32_t>(dv, 1);
+    b.start = dev<int32_t>(dv, 2);
+    b.count = buckets;
+    return gc::encoder_backward<T>(dev<float>(dv, 4), dev<T>(dv, 3), dev<int32_t>(dv, 0), N, d, b, 0);
+  }, out);
+}
+
+template <typename T>
+Status run_rows_precision(const SelftestOptions& opt, std::vector<CheckResult>* out) {
+  uint64_t seed = opt.seed + (std::is_same_v<T, bf16> ? 500 : 0);
+  // (rows, cols): QK-norm widths 32 and 64, the model's 512, widths off the warp grid, a single row.
+  for (auto rcs : std::vector<std::pair<int, int>>{{1, 512}, {37, 64}, {150, 32}, {259, 512}, {33, 100}, {5, 7}})
+    GOLF_RETURN_IF_ERROR(check_rms_norm<T>(rcs.first, rcs.second, seed += 10, out));
+  for (auto s : std::vector<std::array<int, 3>>{{1, 512, 1024}, {150, 64, 50}, {1000, 33, 7}})
+    GOLF_RETURN_IF_ERROR(check_encoder<T>(s[0], s[1], s[2], seed += 10, out));
+  return Status::Ok();
+}
+
+Status run_rows(const SelftestOptions& opt, std::vector<CheckResult>* out) {
+  GOLF_RETURN_IF_ERROR(run_rows_precision<float>(opt, out).prefix("fp32: "));
+  GOLF_RETURN_IF_ERROR(run_rows_precision<bf16>(opt, out).prefix("bf16: "));
+  return Status::Ok();
+}
+
+const SelftestRegistrar kRegisterRows("ops/rows", 12, run_rows);
+
+}  // namespace
+
+}  // namespace golf::gpu_test
