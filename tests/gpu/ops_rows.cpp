@@ -5,6 +5,9 @@
 // bf16-rounded inputs the CPU twin is given); fp32 statistics and parameter gradients at 1e-5 in both modes unless
 // a case says otherwise; each op twice, equal bits; odd shapes (rows not a multiple of a warp or a chunk, widths
 // not a multiple of 32).
+#include <cuda_runtime_api.h>
+
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <type_traits>
@@ -15,6 +18,7 @@
 #include "cpu/layers.h"         // defines: train_cpu::rms_norm_*, encoder_*
 #include "cuda/encoder.h"       // defines: encoder_forward/backward, EncoderBuckets
 #include "cuda/encoder_math.h"  // defines: encoder_buckets_plan
+#include "cuda/residual.h"      // defines: resid_mix_*, scaled_add_*, colsum_mul_add, colsum_scratch_doubles
 #include "cuda/rms_norm.h"      // defines: rms_norm_forward/backward
 #include "row_op_check.h"       // defines: OpTensor, check_op, round_if_bf16
 #include "selftest.h"           // defines: SelftestRegistrar, fill_*
@@ -63,6 +67,18 @@ std::vector<float> normal(size_t n, uint64_t seed, float std, bool bf16_mode) {
   round_if_bf16(&x, bf16_mode);
   return x;
 }
+// Device scratch for the fixed-order reductions.
+struct DeviceScratch {
+  double* p = nullptr;
+  ~DeviceScratch() {
+    if (p) cudaFree(p);
+  }
+  Status alloc(size_t doubles) {
+    GOLF_CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&p), std::max<size_t>(doubles, 1) * sizeof(double)));
+    return Status::Ok();
+  }
+};
+
 template <typename T>
 T* dev(const std::vector<void*>& d, size_t i) {
   return static_cast<T*>(d[i]);
@@ -148,6 +164,65 @@ Status check_encoder(int N, int d, int V, uint64_t seed, std::vector<CheckResult
   }, out);
 }
 
+// ---- residual stream -------------------------------------------------------------------------------------------
+
+template <typename T>
+Status check_residual(int N, int d, uint64_t seed, std::vector<CheckResult>* out) {
+  constexpr bool kB = std::is_same_v<T, bf16>;
+  const size_t n = (size_t)N * d;
+  const std::string shape = rc(N, d);
+  const std::vector<float> x = normal(n, seed, 1.0f, kB), x0 = normal(n, seed + 1, 1.0f, kB),
+                           dout = normal(n, seed + 2, 1.0f, kB), start = normal(n, seed + 3, 1.0f, kB);
+  const std::vector<float> mix = normal(2 * (size_t)d, seed + 4, 1.0f, false), dmix0 = normal(2 * (size_t)d, seed + 5, 1.0f, false);
+  const std::vector<float> scale = normal(d, seed + 6, 0.5f, false), dscale0 = normal(d, seed + 7, 1.0f, false);
+  DeviceScratch scratch;
+  GOLF_RETURN_IF_ERROR(scratch.alloc(gc::colsum_scratch_doubles(N, d)));
+  {
+    std::vector<float> want(n);
+    tc::resid_mix_forward(want.data(), x.data(), x0.data(), mix.data(), N, d);
+    std::vector<OpTensor> t = {input("x", Kind::activation, x), input("x0", Kind::activation, x0),
+                               input("mix", Kind::fp32, mix), output("out", Kind::activation, want)};
+    GOLF_RETURN_IF_ERROR(check_op<T>("resid_mix_forward", shape, t, [&](const std::vector<void*>& v) {
+      return gc::resid_mix_forward<T>(dev<T>(v, 3), dev<T>(v, 0), dev<T>(v, 1), dev<float>(v, 2), N, d, 0);
+    }, out));
+  }
+  {
+    std::vector<float> dx(n), dx0 = start, dmix = dmix0;
+    tc::resid_mix_backward(dx.data(), dx0.data(), dmix.data(), dout.data(), x.data(), x0.data(), mix.data(), N, d);
+    std::vector<OpTensor> t = {input("dout", Kind::activation, dout), input("x", Kind::activation, x),
+                               input("x0", Kind::activation, x0), input("mix", Kind::fp32, mix),
+                               output("dx", Kind::activation, dx), accumulated("dx0", Kind::activation, start, dx0),
+                               accumulated("dmix", Kind::fp32, dmix0, dmix)};
+    GOLF_RETURN_IF_ERROR(check_op<T>("resid_mix_backward", shape, t, [&](const std::vector<void*>& v) {
+      return gc::resid_mix_backward<T>(dev<T>(v, 4), dev<T>(v, 5), dev<float>(v, 6), dev<T>(v, 0), dev<T>(v, 1),
+                                       dev<T>(v, 2), dev<float>(v, 3), N, d, scratch.p, 0);
+    }, out));
+  }
+  {
+    std::vector<float> want(n);
+    tc::scaled_add_forward(want.data(), x.data(), scale.data(), x0.data(), N, d);
+    std::vector<OpTensor> t = {input("x", Kind::activation, x), input("scale", Kind::fp32, scale),
+                               input("y", Kind::activation, x0), output("out", Kind::activation, want)};
+    GOLF_RETURN_IF_ERROR(check_op<T>("scaled_add_forward", shape, t, [&](const std::vector<void*>& v) {
+      return gc::scaled_add_forward<T>(dev<T>(v, 3), dev<T>(v, 0), dev<float>(v, 1), dev<T>(v, 2), N, d, 0);
+    }, out));
+  }
+  for (bool acc : {false, true}) {
+    std::vector<float> dy = acc ? start : std::vector<float>(n), ds = dscale0;
+    tc::scaled_add_backward(dy.data(), ds.data(), dout.data(), x0.data(), scale.data(), N, d, acc);
+    std::vector<OpTensor> t = {input("dout", Kind::activation, dout), input("y", Kind::activation, x0),
+                               input("scale", Kind::fp32, scale),
+                               acc ? accumulated("dy (accumulate)", Kind::activation, start, dy)
+                                   : output("dy", Kind::activation, dy),
+                               accumulated("dscale", Kind::fp32, dscale0, ds)};
+    GOLF_RETURN_IF_ERROR(check_op<T>("scaled_add_backward", shape, t, [&](const std::vector<void*>& v) {
+      return gc::scaled_add_backward<T>(dev<T>(v, 3), dev<float>(v, 4), dev<T>(v, 0), dev<T>(v, 1), dev<float>(v, 2),
+                                        N, d, acc, scratch.p, 0);
+    }, out));
+  }
+  return Status::Ok();
+}
+
 template <typename T>
 Status run_rows_precision(const SelftestOptions& opt, std::vector<CheckResult>* out) {
   uint64_t seed = opt.seed + (std::is_same_v<T, bf16> ? 500 : 0);
@@ -156,6 +231,9 @@ Status run_rows_precision(const SelftestOptions& opt, std::vector<CheckResult>* 
     GOLF_RETURN_IF_ERROR(check_rms_norm<T>(rcs.first, rcs.second, seed += 10, out));
   for (auto s : std::vector<std::array<int, 3>>{{1, 512, 1024}, {150, 64, 50}, {1000, 33, 7}})
     GOLF_RETURN_IF_ERROR(check_encoder<T>(s[0], s[1], s[2], seed += 10, out));
+  // Rows off the 128-row chunk grid (1, 129, 1000), exactly one chunk (128), widths off the 128-column blocks.
+  for (auto rcs : std::vector<std::pair<int, int>>{{1, 512}, {128, 64}, {129, 33}, {1000, 512}})
+    GOLF_RETURN_IF_ERROR(check_residual<T>(rcs.first, rcs.second, seed += 10, out));
   return Status::Ok();
 }
 
