@@ -20,6 +20,7 @@
 #include "cuda/encoder_math.h"  // defines: encoder_buckets_plan
 #include "cuda/residual.h"      // defines: resid_mix_*, scaled_add_*, colsum_mul_add, colsum_scratch_doubles
 #include "cuda/rms_norm.h"      // defines: rms_norm_forward/backward
+#include "cuda/rope.h"          // defines: rope_*, head_gain_*, head_gain_scratch_doubles
 #include "row_op_check.h"       // defines: OpTensor, check_op, round_if_bf16
 #include "selftest.h"           // defines: SelftestRegistrar, fill_*
 
@@ -223,6 +224,56 @@ Status check_residual(int N, int d, uint64_t seed, std::vector<CheckResult>* out
   return Status::Ok();
 }
 
+// ---- RoPE and q gain ---------------------------------------------------------------------------------------------
+
+template <typename T>
+Status check_rope(int N, int T_, int heads, int hd, int rd, uint64_t seed, std::vector<CheckResult>* out) {
+  constexpr bool kB = std::is_same_v<T, bf16>;
+  const size_t n = (size_t)N * heads * hd, half = rd / 2 > 0 ? rd / 2 : 1;
+  const std::string shape = "N=" + std::to_string(N) + " T=" + std::to_string(T_) + " heads=" + std::to_string(heads) +
+                            " hd=" + std::to_string(hd) + " rd=" + std::to_string(rd);
+  const std::vector<float> x = normal(n, seed, 1.0f, kB), cos_t = normal((size_t)T_ * half, seed + 1, 1.0f, false),
+                           sin_t = normal((size_t)T_ * half, seed + 2, 1.0f, false);
+  for (bool backward : {false, true}) {
+    std::vector<float> want(n);
+    if (backward)
+      tc::rope_backward(want.data(), x.data(), cos_t.data(), sin_t.data(), N, T_, heads, hd, rd);
+    else
+      tc::rope_forward(want.data(), x.data(), cos_t.data(), sin_t.data(), N, T_, heads, hd, rd);
+    std::vector<OpTensor> t = {input("in", Kind::activation, x), input("cos", Kind::fp32, cos_t),
+                               input("sin", Kind::fp32, sin_t), output("out", Kind::activation, want)};
+    GOLF_RETURN_IF_ERROR(check_op<T>(backward ? "rope_backward" : "rope_forward", shape, t,
+                                     [&](const std::vector<void*>& v) {
+      return backward ? gc::rope_backward<T>(dev<T>(v, 3), dev<T>(v, 0), dev<float>(v, 1), dev<float>(v, 2), N, T_,
+                                             heads, hd, rd, 0)
+                      : gc::rope_forward<T>(dev<T>(v, 3), dev<T>(v, 0), dev<float>(v, 1), dev<float>(v, 2), N, T_,
+                                            heads, hd, rd, 0);
+    }, out));
+  }
+  const std::vector<float> gain = normal(heads, seed + 3, 1.0f, false), dgain0 = normal(heads, seed + 4, 1.0f, false);
+  const std::vector<float> dout = normal(n, seed + 5, 1.0f, kB);
+  {
+    std::vector<float> want(n);
+    tc::head_gain_forward(want.data(), x.data(), gain.data(), N, heads, hd);
+    std::vector<OpTensor> t = {input("in", Kind::activation, x), input("gain", Kind::fp32, gain),
+                               output("out", Kind::activation, want)};
+    GOLF_RETURN_IF_ERROR(check_op<T>("head_gain_forward", shape, t, [&](const std::vector<void*>& v) {
+      return gc::head_gain_forward<T>(dev<T>(v, 2), dev<T>(v, 0), dev<float>(v, 1), N, heads, hd, 0);
+    }, out));
+  }
+  std::vector<float> din(n), dgain = dgain0;
+  tc::head_gain_backward(din.data(), dgain.data(), dout.data(), x.data(), gain.data(), N, heads, hd);
+  DeviceScratch scratch;
+  GOLF_RETURN_IF_ERROR(scratch.alloc(gc::head_gain_scratch_doubles(N, heads, hd)));
+  std::vector<OpTensor> t = {input("dout", Kind::activation, dout), input("in", Kind::activation, x),
+                             input("gain", Kind::fp32, gain), output("din", Kind::activation, din),
+                             accumulated("dgain", Kind::fp32, dgain0, dgain)};
+  return check_op<T>("head_gain_backward", shape, t, [&](const std::vector<void*>& v) {
+    return gc::head_gain_backward<T>(dev<T>(v, 3), dev<float>(v, 4), dev<T>(v, 0), dev<T>(v, 1), dev<float>(v, 2), N,
+                                     heads, hd, scratch.p, 0);
+  }, out);
+}
+
 template <typename T>
 Status run_rows_precision(const SelftestOptions& opt, std::vector<CheckResult>* out) {
   uint64_t seed = opt.seed + (std::is_same_v<T, bf16> ? 500 : 0);
@@ -234,6 +285,10 @@ Status run_rows_precision(const SelftestOptions& opt, std::vector<CheckResult>* 
   // Rows off the 128-row chunk grid (1, 129, 1000), exactly one chunk (128), widths off the 128-column blocks.
   for (auto rcs : std::vector<std::pair<int, int>>{{1, 512}, {128, 64}, {129, 33}, {1000, 512}})
     GOLF_RETURN_IF_ERROR(check_residual<T>(rcs.first, rcs.second, seed += 10, out));
+  // (N, T, heads, hd, rd): the baseline's heads (8 × 64, full rope), partial rope_dims, rope off, cpu-small's hd 32.
+  for (auto s : std::vector<std::array<int, 5>>{{2048, 1024, 8, 64, 64}, {150, 150, 4, 64, 16}, {33, 11, 2, 32, 0},
+                                                 {300, 256, 4, 32, 32}})
+    GOLF_RETURN_IF_ERROR(check_rope<T>(s[0], s[1], s[2], s[3], s[4], seed += 10, out));
   return Status::Ok();
 }
 

@@ -1,9 +1,10 @@
 // residual.cu: the kernels of residual.h. Element kernels: one thread per element (grid-stride), the channel c =
 // i mod d. Column sums: stage 1, block (128 columns, chunk of kColsumChunkRows rows), each thread sums its column
 // over the chunk's rows in order, in double; stage 2, one thread per column adds the chunks in order into the fp32
-// gradient. Arithmetic in residual_math.h.
+// gradient (stage 1 in colsum.cuh). Arithmetic in residual_math.h.
 #include "residual.h"
 
+#include "colsum.cuh"        // defines: colsum_partial, kColsumColumns
 #include "residual_math.h"  // defines: resid_mix_value, scaled_add_value, channel_scale_grad*, colsum_*
 #include "row_util.cuh"     // defines: to_float, from_float, bad_launch, elementwise_blocks
 
@@ -11,18 +12,6 @@ namespace golf::train_cuda {
 namespace {
 
 constexpr int kThreads = 256;
-constexpr int kColsumColumns = 128;
-
-template <typename T>
-__global__ void __launch_bounds__(kColsumColumns)
-    colsum_partial_kernel(double* partial, const T* a, const T* b, int rows, int cols) {
-  const int c = blockIdx.x * kColsumColumns + threadIdx.x;
-  if (c >= cols) return;
-  const int r0 = blockIdx.y * kColsumChunkRows, r1 = min(rows, r0 + kColsumChunkRows);
-  double s = 0;
-  for (int r = r0; r < r1; r++) s = dadd_rn(s, colsum_term(to_float(a[(int64_t)r * cols + c]), to_float(b[(int64_t)r * cols + c])));
-  partial[(int64_t)blockIdx.y * cols + c] = s;
-}
 
 __global__ void __launch_bounds__(kColsumColumns)
     colsum_finish_kernel(float* acc, const double* partial, int chunks, int cols) {
@@ -94,8 +83,7 @@ Status colsum_mul_add(float* acc, const T* a, const T* b, int rows, int cols, do
   if (!all({acc, a, b, scratch})) return bad_launch("colsum_mul_add", "null pointer");
   const int chunks = colsum_chunks(rows);
   const unsigned col_blocks = (unsigned)ceil_div(cols, kColsumColumns);
-  colsum_partial_kernel<T><<<dim3(col_blocks, (unsigned)chunks), kColsumColumns, 0, stream>>>(scratch, a, b, rows, cols);
-  GOLF_CUDA_CHECK(cudaGetLastError());
+  GOLF_RETURN_IF_ERROR(colsum_partial<T>(scratch, a, b, rows, cols, stream));
   colsum_finish_kernel<<<col_blocks, kColsumColumns, 0, stream>>>(acc, scratch, chunks, cols);
   GOLF_CUDA_CHECK(cudaGetLastError());
   return Status::Ok();
