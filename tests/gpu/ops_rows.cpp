@@ -15,7 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "cpu/layers.h"         // defines: train_cpu::rms_norm_*, encoder_*
+#include "cpu/layers.h"         // defines: train_cpu::rms_norm_*, encoder_*, resid_mix_*, rope_*, activation_*
+#include "cuda/activation.h"    // defines: activation_forward/backward
 #include "cuda/encoder.h"       // defines: encoder_forward/backward, EncoderBuckets
 #include "cuda/encoder_math.h"  // defines: encoder_buckets_plan
 #include "cuda/residual.h"      // defines: resid_mix_*, scaled_add_*, colsum_mul_add, colsum_scratch_doubles
@@ -274,6 +275,29 @@ Status check_rope(int N, int T_, int heads, int hd, int rd, uint64_t seed, std::
   }, out);
 }
 
+// ---- MLP activation ----------------------------------------------------------------------------------------------
+
+template <typename T>
+Status check_activation(size_t n, float slope, uint64_t seed, std::vector<CheckResult>* out) {
+  constexpr bool kB = std::is_same_v<T, bf16>;
+  const std::string shape = "n=" + std::to_string(n) + " slope=" + std::to_string(slope);
+  const std::vector<float> x = normal(n, seed, 2.0f, kB), dout = normal(n, seed + 1, 1.0f, kB);
+  std::vector<float> y(n), dx(n);
+  tc::activation_forward(y.data(), x.data(), n, slope);
+  tc::activation_backward(dx.data(), dout.data(), x.data(), n, slope);
+  {
+    std::vector<OpTensor> t = {input("in", Kind::activation, x), output("out", Kind::activation, y)};
+    GOLF_RETURN_IF_ERROR(check_op<T>("activation_forward", shape, t, [&](const std::vector<void*>& v) {
+      return gc::activation_forward<T>(dev<T>(v, 1), dev<T>(v, 0), n, slope, 0);
+    }, out));
+  }
+  std::vector<OpTensor> t = {input("dout", Kind::activation, dout), input("in", Kind::activation, x),
+                             output("din", Kind::activation, dx)};
+  return check_op<T>("activation_backward", shape, t, [&](const std::vector<void*>& v) {
+    return gc::activation_backward<T>(dev<T>(v, 2), dev<T>(v, 0), dev<T>(v, 1), n, slope, 0);
+  }, out);
+}
+
 template <typename T>
 Status run_rows_precision(const SelftestOptions& opt, std::vector<CheckResult>* out) {
   uint64_t seed = opt.seed + (std::is_same_v<T, bf16> ? 500 : 0);
@@ -289,6 +313,8 @@ Status run_rows_precision(const SelftestOptions& opt, std::vector<CheckResult>* 
   for (auto s : std::vector<std::array<int, 5>>{{2048, 1024, 8, 64, 64}, {150, 150, 4, 64, 16}, {33, 11, 2, 32, 0},
                                                  {300, 256, 4, 32, 32}})
     GOLF_RETURN_IF_ERROR(check_rope<T>(s[0], s[1], s[2], s[3], s[4], seed += 10, out));
+  for (size_t n : {(size_t)1, (size_t)1000003})
+    for (float slope : {0.0f, 0.5f}) GOLF_RETURN_IF_ERROR(check_activation<T>(n, slope, seed += 10, out));
   return Status::Ok();
 }
 
