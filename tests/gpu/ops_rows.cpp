@@ -17,6 +17,7 @@
 
 #include "cpu/layers.h"         // defines: train_cpu::rms_norm_*, encoder_*, resid_mix_*, rope_*, activation_*
 #include "cuda/activation.h"    // defines: activation_forward/backward
+#include "cuda/classifier.h"    // defines: softcap_cross_entropy_forward/backward/fused
 #include "cuda/encoder.h"       // defines: encoder_forward/backward, EncoderBuckets
 #include "cuda/encoder_math.h"  // defines: encoder_buckets_plan
 #include "cuda/residual.h"      // defines: resid_mix_*, scaled_add_*, colsum_mul_add, colsum_scratch_doubles
@@ -298,6 +299,54 @@ Status check_activation(size_t n, float slope, uint64_t seed, std::vector<CheckR
   }, out);
 }
 
+// ---- softcapped cross-entropy ------------------------------------------------------------------------------------
+
+template <typename T>
+Status check_classifier(int N, int V, float cap, uint64_t seed, std::vector<CheckResult>* out) {
+  constexpr bool kB = std::is_same_v<T, bf16>;
+  const std::string shape = "N=" + std::to_string(N) + " V=" + std::to_string(V) + " cap=" + std::to_string((int)cap);
+  const std::vector<float> raw = normal((size_t)N * V, seed, 8.0f, kB);  // spread so that the cap bends
+  std::vector<int32_t> targets(N);
+  fill_tokens(&targets, seed + 1, V);
+  const float dloss = 1.0f / N;
+  // The CPU: forward (z, lse, nll, loss), then backward from that z.
+  std::vector<float> z = raw, lse(N), nll(N);
+  double loss = 0;
+  tc::softcap_cross_entropy_forward(z.data(), lse.data(), nll.data(), &loss, targets.data(), N, V, cap);
+  std::vector<float> draw = z;
+  tc::softcap_cross_entropy_backward(draw.data(), lse.data(), targets.data(), N, V, cap, dloss);
+  OpTensor tg = input("targets", Kind::int32, {});
+  tg.ints = targets;
+  {
+    std::vector<OpTensor> t = {tg, accumulated("z", Kind::activation, raw, z), output("lse", Kind::fp32, lse),
+                               output("nll", Kind::fp32, nll), output("loss", Kind::fp64, {(float)loss})};
+    t.back().want = {loss};
+    GOLF_RETURN_IF_ERROR(check_op<T>("softcap_cross_entropy_forward", shape, t, [&](const std::vector<void*>& v) {
+      return gc::softcap_cross_entropy_forward<T>(dev<T>(v, 1), dev<float>(v, 2), dev<float>(v, 3),
+                                                  dev<double>(v, 4), dev<int32_t>(v, 0), N, V, cap, 0);
+    }, out));
+  }
+  {
+    // From z as the GPU forward stores it (bf16 in bf16 mode): the CPU backward on the same rounded z.
+    std::vector<float> z_in = z;
+    round_if_bf16(&z_in, kB);
+    std::vector<float> want = z_in;
+    tc::softcap_cross_entropy_backward(want.data(), lse.data(), targets.data(), N, V, cap, dloss);
+    std::vector<OpTensor> t = {tg, input("lse", Kind::fp32, lse), accumulated("d raw", Kind::activation, z_in, want)};
+    GOLF_RETURN_IF_ERROR(check_op<T>("softcap_cross_entropy_backward", shape, t, [&](const std::vector<void*>& v) {
+      return gc::softcap_cross_entropy_backward<T>(dev<T>(v, 2), dev<float>(v, 1), dev<int32_t>(v, 0), N, V, cap,
+                                                   dloss, 0);
+    }, out));
+  }
+  std::vector<OpTensor> t = {tg, accumulated("d raw", Kind::activation, raw, draw), output("lse", Kind::fp32, lse),
+                             output("nll", Kind::fp32, nll), output("loss", Kind::fp64, {(float)loss})};
+  t.back().want = {loss};
+  return check_op<T>("softcap_cross_entropy_fused", shape, t, [&](const std::vector<void*>& v) {
+    return gc::softcap_cross_entropy_fused<T>(dev<T>(v, 1), dev<float>(v, 2), dev<float>(v, 3), dev<double>(v, 4),
+                                              dev<int32_t>(v, 0), N, V, cap, dloss, 0);
+  }, out);
+}
+
 template <typename T>
 Status run_rows_precision(const SelftestOptions& opt, std::vector<CheckResult>* out) {
   uint64_t seed = opt.seed + (std::is_same_v<T, bf16> ? 500 : 0);
@@ -315,6 +364,10 @@ Status run_rows_precision(const SelftestOptions& opt, std::vector<CheckResult>* 
     GOLF_RETURN_IF_ERROR(check_rope<T>(s[0], s[1], s[2], s[3], s[4], seed += 10, out));
   for (size_t n : {(size_t)1, (size_t)1000003})
     for (float slope : {0.0f, 0.5f}) GOLF_RETURN_IF_ERROR(check_activation<T>(n, slope, seed += 10, out));
+  // (N, V): the baseline's V = 1024 with and without the softcap, V off the block width, a tiny vocabulary.
+  for (auto s : std::vector<std::pair<int, int>>{{1, 1024}, {150, 1024}, {33, 1000}, {5, 7}})
+    for (float cap : {30.0f, 0.0f})
+      GOLF_RETURN_IF_ERROR(check_classifier<T>(s.first, s.second, cap, seed += 10, out));
   return Status::Ok();
 }
 

@@ -25,8 +25,8 @@ struct OpTensor {
   bool accumulated = false;    // an output that starts from `values` (else NaN-filled before each run)
   std::vector<double> want;    // the CPU twin's result (outputs)
   size_t count = 0;            // elements of an output that is not accumulated (its `values` may be empty)
-  double bf16_tolerance = 0;   // the bound in bf16 mode (fp32 mode: kFp32Tolerance, or `fp32_tolerance` if set)
-  double fp32_tolerance = 0;   // 0: kFp32Tolerance
+  double bf16_tolerance = 0;   // the bound of an activation output in bf16 mode
+  double fp32_tolerance = 0;   // the bound otherwise (fp32 mode; fp32/fp64 outputs in both modes); 0: kFp32Tolerance
 };
 
 using OpLaunch = std::function<Status(const std::vector<void*>& device)>;
