@@ -1,0 +1,73 @@
+// encoder.cu: the embedding kernels of encoder.h. Forward: one thread per output element (grid-stride). Backward:
+// block (bucket, 128 columns); each thread owns one column of one id's row and adds the bucket's rows in order.
+#include "encoder.h"
+
+#include "encoder_math.h"  // defines: encoder_grad_add
+#include "row_util.cuh"    // defines: to_float, from_float, bad_launch, elementwise_blocks
+
+namespace golf::train_cuda {
+namespace {
+
+constexpr int kThreads = 256;
+constexpr int kBackwardColumns = 128;
+
+template <typename T>
+__global__ void __launch_bounds__(kThreads)
+    encoder_forward_kernel(T* out, const int32_t* ids, const float* tok_emb, int64_t n, int d) {
+  for (int64_t i = (int64_t)blockIdx.x * kThreads + threadIdx.x; i < n; i += (int64_t)gridDim.x * kThreads) {
+    const int64_t row = i / d;
+    const int c = (int)(i - row * d);
+    out[i] = from_float<T>(tok_emb[(int64_t)ids[row] * d + c]);
+  }
+}
+
+template <typename T>
+__global__ void __launch_bounds__(kBackwardColumns)
+    encoder_backward_kernel(float* dtok_emb, const T* dout, const int32_t* ids, int d, const int32_t* order,
+                            const int32_t* start) {
+  const int c = blockIdx.y * kBackwardColumns + threadIdx.x;
+  if (c >= d) return;
+  const int begin = start[blockIdx.x], end = start[blockIdx.x + 1];
+  float* dst = dtok_emb + (int64_t)ids[order[begin]] * d + c;
+  float acc = *dst;
+  for (int k = begin; k < end; k++) acc = encoder_grad_add(acc, to_float(dout[(int64_t)order[k] * d + c]));
+  *dst = acc;
+}
+
+}  // namespace
+
+template <typename T>
+Status encoder_forward(T* out, const int32_t* ids, const float* tok_emb, int N, int d, cudaStream_t stream) {
+  if (N < 0 || d < 1) return bad_launch("encoder_forward", "N must be >= 0 and d >= 1");
+  if (N == 0) return Status::Ok();
+  if (!out || !ids || !tok_emb) return bad_launch("encoder_forward", "null pointer");
+  const int64_t n = (int64_t)N * d;
+  encoder_forward_kernel<T><<<elementwise_blocks(n, kThreads), kThreads, 0, stream>>>(out, ids, tok_emb, n, d);
+  GOLF_CUDA_CHECK(cudaGetLastError());
+  return Status::Ok();
+}
+
+template <typename T>
+Status encoder_backward(float* dtok_emb, const T* dout, const int32_t* ids, int N, int d, const EncoderBuckets& buckets,
+                        cudaStream_t stream) {
+  if (N < 0 || d < 1 || buckets.count < 0 || buckets.count > N)
+    return bad_launch("encoder_backward", "N must be >= 0, d >= 1 and the bucket count in [0, N]");
+  if (d > 65535 * kBackwardColumns) return bad_launch("encoder_backward", "d exceeds the grid limit");
+  if (buckets.count == 0) return Status::Ok();
+  if (!dtok_emb || !dout || !ids || !buckets.order || !buckets.start)
+    return bad_launch("encoder_backward", "null pointer");
+  const dim3 grid((unsigned)buckets.count, (unsigned)ceil_div(d, kBackwardColumns));
+  encoder_backward_kernel<T><<<grid, kBackwardColumns, 0, stream>>>(dtok_emb, dout, ids, d, buckets.order,
+                                                                    buckets.start);
+  GOLF_CUDA_CHECK(cudaGetLastError());
+  return Status::Ok();
+}
+
+template Status encoder_forward<float>(float*, const int32_t*, const float*, int, int, cudaStream_t);
+template Status encoder_forward<bf16>(bf16*, const int32_t*, const float*, int, int, cudaStream_t);
+template Status encoder_backward<float>(float*, const float*, const int32_t*, int, int, const EncoderBuckets&,
+                                        cudaStream_t);
+template Status encoder_backward<bf16>(float*, const bf16*, const int32_t*, int, int, const EncoderBuckets&,
+                                       cudaStream_t);
+
+}  // namespace golf::train_cuda
