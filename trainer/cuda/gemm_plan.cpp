@@ -58,6 +58,22 @@ std::vector<GemmShape> GemmPlan::distinct_shapes() const {
   return out;
 }
 
+std::string GemmPlan::first_use(const GemmShape& shape) const {
+  for (const std::vector<GemmStep>* list : {&model, &muon})
+    for (const GemmStep& s : *list)
+      if (s.shape.same_plan(shape)) return std::string(gemm_role_name(s.role)) + " " + s.weight;
+  return "";
+}
+
+static int uses_in(const std::vector<GemmStep>& list, const GemmShape& shape) {
+  int n = 0;
+  for (const GemmStep& s : list)
+    if (s.shape.same_plan(shape)) n += s.repeat;
+  return n;
+}
+int GemmPlan::model_uses(const GemmShape& shape) const { return uses_in(model, shape); }
+int GemmPlan::muon_uses(const GemmShape& shape) const { return uses_in(muon, shape); }
+
 bool qkv_weights_contiguous(const ModelConfig& cfg) {
   train_cpu::ParamLayout L;
   if (!train_cpu::param_layout_build(cfg, &L).ok()) return false;

@@ -60,6 +60,11 @@ struct GemmPlan {
   double muon_flops() const;      // per optimizer step
   // Every distinct plan key (GemmShape::same_plan), first occurrence order: what GemmContext builds at setup.
   std::vector<GemmShape> distinct_shapes() const;
+  // "dW blocks.0.mlp.fc.weight": the role and tensor of the first GEMM planned with `shape`'s key ("" if none).
+  std::string first_use(const GemmShape& shape) const;
+  // Issues with `shape`'s key per micro-batch (model) and per optimizer step (Newton–Schulz), counting repeats.
+  int model_uses(const GemmShape& shape) const;
+  int muon_uses(const GemmShape& shape) const;
 };
 
 // c_q, c_k and c_v of every block follow one another with no padding in the flat parameter (and gradient) layout

@@ -206,6 +206,16 @@ TEST(GemmPlan, BaselineFiguresAndDistinctShapes) {
     for (const GemmShape& d : shapes) found += d.same_plan(s.shape);
     EXPECT_EQ(found, 1) << s.shape.text();
   }
+  // Every issue is counted once by the uses of the distinct shapes (the speed part's per-step totals).
+  int model_uses = 0, muon_uses = 0;
+  for (const GemmShape& d : shapes) {
+    model_uses += P.model_uses(d);
+    muon_uses += P.muon_uses(d);
+    EXPECT_FALSE(P.first_use(d).empty());
+  }
+  EXPECT_EQ(model_uses, (int)P.model.size());
+  EXPECT_EQ(muon_uses, 6 * 3 * 5 * cfg.num_layers);
+  EXPECT_EQ(P.first_use(P.model[0].shape), "forward blocks.0.attn.c_q.weight");
   // Every Muon matrix of the layout has its three NS products, once per layer.
   train_cpu::ParamLayout L;
   ASSERT_TRUE(train_cpu::param_layout_build(cfg, &L).ok());
