@@ -63,16 +63,31 @@ void syrk_upper(bool ta, int M, int K, float alpha, const float* A, int lda, flo
     for (int j = 0; j < i; j++) C[(size_t)i * ldc + j] = C[(size_t)j * ldc + i];
 }
 
+static LinearGemmHook g_linear_hook = nullptr;
+static void* g_linear_hook_user = nullptr;
+
+void linear_gemm_hook_set(LinearGemmHook hook, void* user) {
+  g_linear_hook = hook;
+  g_linear_hook_user = user;
+}
+
+// The gemm of a linear layer, reported to the test hook first.
+static void linear_gemm(bool ta, bool tb, int M, int N, int K, const float* A, int lda, const float* B, int ldb,
+                        float beta, float* C, int ldc) {
+  if (g_linear_hook) g_linear_hook({ta, tb, M, N, K, lda, ldb, ldc, 1.0f, beta, A, B, C}, g_linear_hook_user);
+  gemm(ta, tb, M, N, K, 1.0f, A, lda, B, ldb, beta, C, ldc);
+}
+
 void linear_forward(float* out, const float* in, const float* weight, int N, int in_dim, int out_dim) {
-  gemm(false, true, N, out_dim, in_dim, 1.0f, in, in_dim, weight, in_dim, 0.0f, out, out_dim);
+  linear_gemm(false, true, N, out_dim, in_dim, in, in_dim, weight, in_dim, 0.0f, out, out_dim);
 }
 
 void linear_backward(float* din, float* dweight, const float* dout, const float* in, const float* weight, int N,
                      int in_dim, int out_dim, bool accumulate_din) {
-  if (din) gemm(false, false, N, in_dim, out_dim, 1.0f, dout, out_dim, weight, in_dim, accumulate_din ? 1.0f : 0.0f,
-                din, in_dim);
+  if (din) linear_gemm(false, false, N, in_dim, out_dim, dout, out_dim, weight, in_dim, accumulate_din ? 1.0f : 0.0f,
+                       din, in_dim);
   // dweight = doutᵀ (out_dim, N) · in (N, in_dim): split over out_dim rows.
-  gemm(true, false, out_dim, in_dim, N, 1.0f, dout, out_dim, in, in_dim, 1.0f, dweight, in_dim);
+  linear_gemm(true, false, out_dim, in_dim, N, dout, out_dim, in, in_dim, 1.0f, dweight, in_dim);
 }
 
 }  // namespace golf::train_cpu

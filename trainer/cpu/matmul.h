@@ -32,4 +32,18 @@ void linear_forward(float* out, const float* in, const float* weight, int N, int
 void linear_backward(float* din, float* dweight, const float* dout, const float* in, const float* weight, int N,
                      int in_dim, int out_dim, bool accumulate_din);
 
+// Test hook: when set, linear_forward and linear_backward report every gemm they issue, with its cblas arguments,
+// before running it (tests/trainer/cuda checks the CUDA trainer's GEMM plan against the calls model.cpp makes).
+// Not thread-safe; null (the default) costs one branch per linear call.
+struct LinearGemmCall {
+  bool trans_a, trans_b;
+  int M, N, K, lda, ldb, ldc;
+  float alpha, beta;
+  const float* A;
+  const float* B;
+  float* C;
+};
+using LinearGemmHook = void (*)(const LinearGemmCall& call, void* user);
+void linear_gemm_hook_set(LinearGemmHook hook, void* user);
+
 }  // namespace golf::train_cpu
