@@ -90,23 +90,19 @@ Status GemmContext::add(const GemmShape& s) {
   const cudaDataType_t cd_type = fp32 || s.out == GemmOut::grad ? CUDA_R_32F : CUDA_R_16BF;
   auto plan = std::make_unique<Plan>();
   plan->shape = s;
-  // Column-major Cᵀ (N, M) = op(B)ᵀ (N, K) · op(A)ᵀ (K, M): cuBLASLt's A is our B, its B our A. Row-major X with
-  // row stride ld is the column-major Xᵀ with the same ld, so a row-major operand that is not transposed is a
-  // column-major one that is not transposed either, with rows and columns swapped.
-  const cublasOperation_t op_a = s.trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;  // applied to our B
-  const cublasOperation_t op_b = s.trans_a ? CUBLAS_OP_T : CUBLAS_OP_N;  // applied to our A
-  // Stored (column-major) dims: our B is (N, K) col-major when not transposed, (K, N) when transposed.
-  const uint64_t a_rows = s.trans_b ? s.K : s.N, a_cols = s.trans_b ? s.N : s.K;
-  const uint64_t b_rows = s.trans_a ? s.M : s.K, b_cols = s.trans_a ? s.K : s.M;
+  // Column-major Cᵀ = op(B)ᵀ·op(A)ᵀ: cuBLASLt's first operand is our B (gemm_plan.h column_major_gemm).
+  const ColumnMajorGemm cm = column_major_gemm(s);
+  const cublasOperation_t op_a = cm.trans_first ? CUBLAS_OP_T : CUBLAS_OP_N;
+  const cublasOperation_t op_b = cm.trans_second ? CUBLAS_OP_T : CUBLAS_OP_N;
   GOLF_GEMM_TRY([&]() -> Status {
     GOLF_CUBLAS_CHECK(cublasLtMatmulDescCreate(&plan->desc, CUBLAS_COMPUTE_32F, CUDA_R_32F));
     GOLF_CUBLAS_CHECK(
         cublasLtMatmulDescSetAttribute(plan->desc, CUBLASLT_MATMUL_DESC_TRANSA, &op_a, sizeof op_a));
     GOLF_CUBLAS_CHECK(
         cublasLtMatmulDescSetAttribute(plan->desc, CUBLASLT_MATMUL_DESC_TRANSB, &op_b, sizeof op_b));
-    GOLF_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&plan->a, ab_type, a_rows, a_cols, s.ldb));
-    GOLF_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&plan->b, ab_type, b_rows, b_cols, s.lda));
-    GOLF_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&plan->cd, cd_type, (uint64_t)s.N, (uint64_t)s.M, s.ldc));
+    GOLF_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&plan->a, ab_type, cm.first_rows, cm.first_cols, cm.first_ld));
+    GOLF_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&plan->b, ab_type, cm.second_rows, cm.second_cols, cm.second_ld));
+    GOLF_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&plan->cd, cd_type, cm.d_rows, cm.d_cols, cm.d_ld));
     return Status::Ok();
   }());
   // Preferences: our workspace, and pointers aligned to 16 bytes only (the layout's tensors are 32- or 64-byte

@@ -34,6 +34,28 @@ std::string GemmShape::text() const {
   return buf;
 }
 
+ColumnMajorGemm column_major_gemm(const GemmShape& s) {
+  ColumnMajorGemm c;
+  c.trans_first = s.trans_b;
+  c.trans_second = s.trans_a;
+  c.m = s.N;
+  c.n = s.M;
+  c.k = s.K;
+  // Our B, row-major (K, N) with stride ldb, is column-major (N, K): op N gives (m, k). Transposed, it is stored
+  // row-major (N, K), i.e. column-major (K, N), and op T gives (m, k).
+  c.first_rows = s.trans_b ? s.K : s.N;
+  c.first_cols = s.trans_b ? s.N : s.K;
+  c.first_ld = s.ldb;
+  // Our A, row-major (M, K), is column-major (K, M) = (k, n); transposed, stored (K, M) row-major = (M, K) = (n, k).
+  c.second_rows = s.trans_a ? s.M : s.K;
+  c.second_cols = s.trans_a ? s.K : s.M;
+  c.second_ld = s.lda;
+  c.d_rows = s.N;
+  c.d_cols = s.M;
+  c.d_ld = s.ldc;
+  return c;
+}
+
 double GemmPlan::model_flops() const {
   double f = 0;
   for (const GemmStep& s : model) f += s.shape.flops() * s.repeat;

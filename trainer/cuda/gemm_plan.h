@@ -34,6 +34,20 @@ struct GemmShape {
   std::string text() const;
 };
 
+// A row-major GemmShape as the column-major product cuBLASLt runs: row-major C = op(A)·op(B) is column-major
+// Cᵀ = op(B)ᵀ·op(A)ᵀ, so cuBLASLt's first operand is our B and its second our A; nothing moves in memory (a
+// row-major matrix with row stride ld is the column-major transpose with the same ld). Each stored operand is
+// described as cuBLASLt's matrix layout wants it (rows, cols, ld of the column-major storage, before the op).
+// gemm.cpp builds its descriptors from this; CI emulates it against train_cpu::gemm.
+struct ColumnMajorGemm {
+  bool trans_first = false, trans_second = false;  // CUBLASLT_MATMUL_DESC_TRANSA / TRANSB
+  int m = 0, n = 0, k = 0;                          // D (m, n) = op(first) (m, k) · op(second) (k, n)
+  int first_rows = 0, first_cols = 0, first_ld = 0;    // our B
+  int second_rows = 0, second_cols = 0, second_ld = 0;  // our A
+  int d_rows = 0, d_cols = 0, d_ld = 0;                 // C and D
+};
+ColumnMajorGemm column_major_gemm(const GemmShape& s);
+
 // Which product of a layer a GEMM is.
 enum class GemmRole { forward, backward_dx, backward_dw, ns_gram, ns_poly, ns_update };
 const char* gemm_role_name(GemmRole r);
