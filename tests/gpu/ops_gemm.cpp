@@ -252,9 +252,34 @@ Status run_precision(const SelftestOptions& opt, std::vector<CheckResult>* rows)
   return Status::Ok();
 }
 
+// What GemmContext must refuse before anything reaches cuBLASLt: a shape not planned at setup, a misaligned
+// pointer, tensors of the other precision. Each is a row that passes when the call fails with invalid_argument and
+// its message names the shape.
+Status check_refusals(std::vector<CheckResult>* rows) {
+  gc::GemmContext ctx;
+  const GemmShape planned = gc::linear_forward_shape(32, 64, 48);
+  GOLF_RETURN_IF_ERROR(ctx.init(gc::Precision::bf16, {planned}));
+  DeviceBuffer a, b, d;
+  GOLF_RETURN_IF_ERROR(a.alloc(32 * 64 * 2 + 64));
+  GOLF_RETURN_IF_ERROR(b.alloc(48 * 64 * 2 + 64));
+  GOLF_RETURN_IF_ERROR(d.alloc(32 * 48 * 4 + 64));
+  auto row = [&](const char* what, const Status& st, const std::string& must_name) {
+    const bool ok = st.code() == StatusCode::invalid_argument && st.message().find(must_name) != std::string::npos;
+    rows->push_back(make_row(std::string("gemm refuses ") + what, must_name, "bf16", ok ? 0 : 1, 0, true,
+                             ok ? "" : "got: " + st.message()));
+  };
+  row("an unplanned shape", ctx.run(gc::linear_forward_shape(32, 64, 40), a.p, b.p, nullptr, d.p, 0),
+      gc::linear_forward_shape(32, 64, 40).text());
+  row("a misaligned pointer", ctx.run(planned, a.as<char>() + 2, b.p, nullptr, d.p, 0), planned.text());
+  row("fp32 tensors in a bf16 context",
+      gc::linear_forward<float>(d.as<float>(), a.as<float>(), b.as<float>(), 32, 64, 48, ctx, 0), "fp32");
+  return Status::Ok();
+}
+
 Status run_gemm(const SelftestOptions& opt, std::vector<CheckResult>* rows) {
   GOLF_RETURN_IF_ERROR(run_precision<float>(opt, rows).prefix("fp32: "));
   GOLF_RETURN_IF_ERROR(run_precision<bf16>(opt, rows).prefix("bf16: "));
+  GOLF_RETURN_IF_ERROR(check_refusals(rows).prefix("refusals: "));
   return Status::Ok();
 }
 

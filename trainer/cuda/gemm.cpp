@@ -11,13 +11,6 @@ namespace golf::train_cuda {
 
 namespace {
 
-// The cuBLASLt objects of a plan, with their own error path so a half-built plan is released.
-#define GOLF_GEMM_TRY(expr)                                             \
-  do {                                                                  \
-    Status golf_gemm_st_ = (expr);                                      \
-    if (!golf_gemm_st_.ok()) return golf_gemm_st_.prefix(where);        \
-  } while (0)
-
 Status named(Status s, const GemmShape& shape) { return s.prefix("gemm " + shape.text() + ": "); }
 
 bool aligned(const void* p) { return reinterpret_cast<uintptr_t>(p) % kGemmPointerAlign == 0; }
@@ -94,7 +87,8 @@ Status GemmContext::add(const GemmShape& s) {
   const ColumnMajorGemm cm = column_major_gemm(s);
   const cublasOperation_t op_a = cm.trans_first ? CUBLAS_OP_T : CUBLAS_OP_N;
   const cublasOperation_t op_b = cm.trans_second ? CUBLAS_OP_T : CUBLAS_OP_N;
-  GOLF_GEMM_TRY([&]() -> Status {
+  // A half-built plan is released by its destructor when a step fails.
+  Status built = [&]() -> Status {
     GOLF_CUBLAS_CHECK(cublasLtMatmulDescCreate(&plan->desc, CUBLAS_COMPUTE_32F, CUDA_R_32F));
     GOLF_CUBLAS_CHECK(
         cublasLtMatmulDescSetAttribute(plan->desc, CUBLASLT_MATMUL_DESC_TRANSA, &op_a, sizeof op_a));
@@ -104,7 +98,8 @@ Status GemmContext::add(const GemmShape& s) {
     GOLF_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&plan->b, ab_type, cm.second_rows, cm.second_cols, cm.second_ld));
     GOLF_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&plan->cd, cd_type, cm.d_rows, cm.d_cols, cm.d_ld));
     return Status::Ok();
-  }());
+  }();
+  if (!built.ok()) return built.prefix(where);
   // Preferences: our workspace, and pointers aligned to 16 bytes only (the layout's tensors are 32- or 64-byte
   // aligned, not 256 as the heuristic assumes by default), so every chosen kernel is valid for every call.
   cublasLtMatmulPreference_t pref = nullptr;
@@ -120,6 +115,14 @@ Status GemmContext::add(const GemmShape& s) {
          {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES,
           CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES})
       GOLF_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(pref, attr, &align, sizeof align));
+    // Split-K partial sums are added in fp32 (the compute type), never in a bf16 output type: the INPLACE and
+    // OUTPUT_TYPE schemes would round every partial sum of a bf16 activation to bf16. fp32 outputs allow all three
+    // (INPLACE orders its additions by counters, so it stays deterministic).
+    const uint32_t reduction = cd_type == CUDA_R_32F ? (uint32_t)CUBLASLT_REDUCTION_SCHEME_MASK
+                                                     : (uint32_t)(CUBLASLT_REDUCTION_SCHEME_NONE |
+                                                                  CUBLASLT_REDUCTION_SCHEME_COMPUTE_TYPE);
+    GOLF_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_REDUCTION_SCHEME_MASK,
+                                                           &reduction, sizeof reduction));
     GOLF_CUBLAS_CHECK(cublasLtMatmulAlgoGetHeuristic(handle_, plan->desc, plan->a, plan->b, plan->cd, plan->cd,
                                                      pref, 1, &result, &found));
     return Status::Ok();
