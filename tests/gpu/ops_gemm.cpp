@@ -10,7 +10,7 @@
 // Each in fp32 (relative Frobenius error ≤ 1e-5) and bf16, each run twice with equal bits. bf16 tolerances: an
 // output rounded to bf16 once (half an ulp is 2⁻⁸ relative at worst, ~2⁻⁹·0.6 in RMS) gets 8e-3; an fp32 gradient
 // from bf16 inputs (the CPU twin is given the same rounded inputs) differs only by summation order: 1e-4; the bf16
-// NS5 gets muon_math.h's kNsBf16Tolerance (5e-2; its host emulation in CI measures 1.3-2.0e-2).
+// NS5 gets muon_math.h's kNsBf16Tolerance (5e-2; a host emulation of the bf16 GEMMs measures 1.0-2.0e-2).
 #include <omp.h>
 
 #include <algorithm>

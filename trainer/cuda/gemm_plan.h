@@ -82,7 +82,8 @@ struct GemmPlan {
 };
 
 // c_q, c_k and c_v of every block follow one another with no padding in the flat parameter (and gradient) layout
-// (trainer/cpu/params.cpp rounds every tensor to 16 floats), so [c_q; c_k; c_v] is one [d + 2·kv, d] matrix.
+// (trainer/cpu/params.cpp rounds every tensor to 16 floats), so [c_q; c_k; c_v] is one [d + 2·kv, d] matrix. The
+// bf16 working copy of the weights keeps the same element offsets, so the same holds there.
 bool qkv_weights_contiguous(const ModelConfig& cfg);
 
 // The GEMMs of one train_cpu::linear_forward / linear_backward call (the twins GemmContext implements), with their
