@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "cpu/matmul.h"       // defines: train_cpu::gemm
+#include "cpu/matmul.h"        // defines: train_cpu::gemm
 #include "cuda/gemm.h"       // defines: GemmContext
 #include "cuda/gemm_plan.h"  // defines: gemm_plan_build, GemmPlan, GemmShape
 #include "device_buffers.h"  // defines: DeviceBuffer, to_device, time_calls

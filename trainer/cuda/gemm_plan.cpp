@@ -180,7 +180,7 @@ GemmShape ns_gemm_shape(int rows, int cols, int which) {
   return s;
 }
 
-Status gemm_plan_build(const ModelConfig& cfg, int rows, int ns_steps, GemmPlan* out) {
+Status gemm_plan_build(const ModelConfig& cfg, int rows, int ns_steps, GemmPlan* out, bool backward) {
   GOLF_RETURN_IF_ERROR(cfg.validate());
   if (rows < 1 || ns_steps < 0)
     return Status(StatusCode::invalid_argument, "gemm plan: rows must be >= 1 and Newton-Schulz steps >= 0");
@@ -217,8 +217,8 @@ Status gemm_plan_build(const ModelConfig& cfg, int rows, int ns_steps, GemmPlan*
   // Backward (model_backward: the head, then block_backward from the last block down). The q, k, v gradients
   // come from three kernels (attention, QK-norm/RoPE) as separate buffers, so their products stay three, with dX
   // accumulated by beta = 1 as the CPU does.
-  bwd(head, -1, d, V, false);
-  for (int l = cfg.num_layers - 1; l >= 0; l--) {
+  if (backward) bwd(head, -1, d, V, false);
+  for (int l = backward ? cfg.num_layers - 1 : -1; l >= 0; l--) {
     bwd(name(l, "mlp.proj.weight"), l, hid, d, false);
     bwd(name(l, "mlp.fc.weight"), l, d, hid, false);
     bwd(name(l, "attn.proj.weight"), l, d, d, false);

@@ -101,7 +101,8 @@ GemmShape linear_backward_dw_shape(int N, int in_dim, int out_dim);
 // Index 0, 1, 2 = gram, poly, update; coefficients from muon_math.h.
 GemmShape ns_gemm_shape(int rows, int cols, int which);
 
-// The plan of one step. rows ≥ 1; ns_steps ≥ 0. invalid_argument when the config does not validate.
-Status gemm_plan_build(const ModelConfig& cfg, int rows, int ns_steps, GemmPlan* out);
+// The plan of one step. rows ≥ 1; ns_steps ≥ 0. invalid_argument when the config does not validate. With
+// backward = false, only the forward's GEMMs (validation and evaluation batches, which have their own rows).
+Status gemm_plan_build(const ModelConfig& cfg, int rows, int ns_steps, GemmPlan* out, bool backward = true);
 
 }  // namespace golf::train_cuda

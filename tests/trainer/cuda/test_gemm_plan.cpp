@@ -160,6 +160,37 @@ TEST(GemmPlan, MatchesTheCpuModelsLinearCalls) {
   check_plan_against_model(odd, 2, 5);
 }
 
+TEST(GemmPlan, ForwardOnlyPlanMatchesAnEvaluationForward) {
+  // A forward-only arena and no targets, as validation runs it: the plan without backward, call for call.
+  const ModelConfig cfg = small_config(32, 3, 2, 1, 96, 40, true);
+  train_cpu::threads_init(1);
+  train_cpu::ParamStore ps;
+  ASSERT_TRUE(train_cpu::param_store_init(cfg, &ps).ok());
+  fill(ps.params, ps.layout.total, 9);
+  train_cpu::Activations acts;
+  ASSERT_TRUE(train_cpu::activations_init(cfg, 3, 11, &acts, false).ok());
+  std::vector<int32_t> ids(33);
+  for (int i = 0; i < 33; i++) ids[i] = (i * 5 + 1) % cfg.vocab_size;
+  std::vector<train_cpu::LinearGemmCall> calls;
+  train_cpu::linear_gemm_hook_set(record, &calls);
+  Status st = train_cpu::model_forward(ps, &acts, ids.data(), nullptr, 3, 11, nullptr);
+  train_cpu::linear_gemm_hook_set(nullptr, nullptr);
+  ASSERT_TRUE(st.ok()) << st.message();
+  GemmPlan P;
+  ASSERT_TRUE(gemm_plan_build(cfg, 33, 0, &P, false).ok());
+  EXPECT_TRUE(P.muon.empty());
+  const std::vector<GemmStep> steps = unfused(P);
+  ASSERT_EQ(steps.size(), calls.size());
+  for (size_t i = 0; i < calls.size(); i++) {
+    EXPECT_EQ(steps[i].role, GemmRole::forward);
+    EXPECT_EQ(steps[i].shape.M, calls[i].M);
+    EXPECT_EQ(steps[i].shape.N, calls[i].N);
+    EXPECT_EQ(steps[i].shape.K, calls[i].K);
+    EXPECT_EQ(steps[i].shape.ldc, calls[i].ldc);
+    EXPECT_EQ(calls[i].B, ps.params + ps.layout.find(steps[i].weight)->offset) << steps[i].weight;
+  }
+}
+
 TEST(GemmPlan, FusedQkvComputesTheThreeProjections) {
   const ModelConfig cfg = small_config(64, 1, 4, 2, 128, 64, true);
   ASSERT_TRUE(qkv_weights_contiguous(cfg));
