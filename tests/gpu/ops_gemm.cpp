@@ -243,6 +243,15 @@ Status run_precision(const SelftestOptions& opt, std::vector<CheckResult>* rows)
       GOLF_RETURN_IF_ERROR(check_gemm<T>(s, label, ctx, ++seed, rows).prefix(label + ": "));
     }
   }
+  {
+    // Planning again (as a resumed run does at setup) picks the same algorithm for every shape.
+    gc::GemmContext again;
+    GOLF_RETURN_IF_ERROR(again.init(p, shapes));
+    const bool same = ctx.same_algorithms(again);
+    rows->push_back(make_row("gemm algorithms chosen again", std::to_string(shapes.size()) + " plan shapes",
+                             std::is_same_v<T, bf16> ? "bf16" : "fp32", same ? 0 : 1, 0, true,
+                             same ? "" : "the heuristic chose differently on a second setup"));
+  }
   GOLF_RETURN_IF_ERROR(check_linear<T>(150, 64, 192, true, &ctx, ++seed, rows));
   GOLF_RETURN_IF_ERROR(check_linear<T>(77, 36, 18, false, &ctx, ++seed, rows));
   GOLF_RETURN_IF_ERROR(check_linear<T>(1, 40, 24, true, &ctx, ++seed, rows));

@@ -3,6 +3,7 @@
 #include "gemm.h"
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -69,6 +70,14 @@ const GemmContext::Plan* GemmContext::find(const GemmShape& shape) const {
 long long GemmContext::workspace_need(const GemmShape& shape) const {
   const Plan* p = find(shape);
   return p ? (long long)p->workspace : -1;
+}
+
+bool GemmContext::same_algorithms(const GemmContext& other) const {
+  for (const Plan* p : plans_) {
+    const Plan* q = other.find(p->shape);
+    if (!q || std::memcmp(&p->algo, &q->algo, sizeof p->algo) != 0) return false;
+  }
+  return true;
 }
 
 Status GemmContext::add(const GemmShape& s) {

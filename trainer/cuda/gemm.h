@@ -53,6 +53,9 @@ class GemmContext {
   size_t plan_count() const { return plans_.size(); }
   // The heuristic's workspace need of a planned shape (bytes), for the self-test's table; -1 when not planned.
   long long workspace_need(const GemmShape& shape) const;
+  // Every shape planned here is planned in `other` with the same algorithm (its opaque bytes): a resumed run, which
+  // plans again at setup, then computes the same bits. The self-test checks it.
+  bool same_algorithms(const GemmContext& other) const;
 
  private:
   struct Plan;
