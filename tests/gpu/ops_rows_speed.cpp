@@ -19,6 +19,7 @@
 #include "cuda/encoder.h"         // defines: encoder_forward/backward
 #include "cuda/encoder_math.h"    // defines: encoder_buckets_plan
 #include "cuda/muon_momentum.h"   // defines: muon_nesterov, muon_normalize, muon_apply
+#include "cuda/qk_norm_rope.h"    // defines: qk_norm_rope_forward/backward
 #include "cuda/residual.h"        // defines: resid_mix_*, scaled_add_*, colsum_scratch_doubles
 #include "cuda/rms_norm.h"        // defines: rms_norm_forward/backward
 #include "cuda/rope.h"            // defines: rope_forward, head_gain_*
@@ -126,7 +127,8 @@ Status run_rows_speed(const SelftestOptions& opt, std::vector<CheckResult>* out)
   GOLF_RETURN_IF_ERROR(pool.take(&g, P, ++s));
   GOLF_RETURN_IF_ERROR(pool.take(&u, P, ++s));
   GOLF_RETURN_IF_ERROR(pool.take(&pb, P, ++s));
-  GOLF_RETURN_IF_ERROR(pool.take(&scratch, gc::colsum_scratch_doubles(N, HID) + gc::muon_scratch_doubles(P), 0));
+  GOLF_RETURN_IF_ERROR(pool.take(&scratch, gc::colsum_scratch_doubles(N, HID) + gc::muon_scratch_doubles(P) +
+                                               gc::qk_norm_rope_scratch_doubles(N, H), 0));
   GOLF_RETURN_IF_ERROR(pool.take(&loss, 1, 0));
   GOLF_RETURN_IF_ERROR(pool.take(&ids, N, 0));
   GOLF_RETURN_IF_ERROR(pool.take(&order, N, 0));
@@ -162,6 +164,12 @@ Status run_rows_speed(const SelftestOptions& opt, std::vector<CheckResult>* out)
       {"rms_norm_forward q (N*8 x 64)", 2 * A,
        [&] { return gc::rms_norm_forward<bf16>(q, f_qrows, q, N * H, HD, 1e-6f, 0); }},
       {"rope_forward q", 2 * A, [&] { return gc::rope_forward<bf16>(q, q, cos_t, sin_t, N, T, H, HD, HD, 0); }},
+      {"qk_norm_rope_forward q (fused)", 3 * A,
+       [&] { return gc::qk_norm_rope_forward<bf16>(q, y, f_qrows, q, gain, cos_t, sin_t, N, T, H, HD, HD, 1e-6f, 0); }},
+      {"qk_norm_rope_backward q (fused)", 3 * A, [&] {
+         return gc::qk_norm_rope_backward<bf16>(w, dgain, x, y, f_qrows, gain, cos_t, sin_t, N, T, H, HD, HD, scratch,
+                                                0);
+       }},
       {"head_gain_forward q", 2 * A, [&] { return gc::head_gain_forward<bf16>(q, q, gain, N, H, HD, 0); }},
       {"head_gain_backward q", 4 * A,
        [&] { return gc::head_gain_backward<bf16>(w, dgain, x, y, gain, N, H, HD, scratch, 0); }},
