@@ -20,13 +20,13 @@
 #include <string>
 #include <vector>
 
-#include "communicator.h"    // defines: Communicator
-#include "cpu/init.h"        // defines: InitOptions
-#include "cpu/optimizer.h"   // defines: OptimizerConfig
-#include "cpu/param_io.h"    // defines: TensorRef, TensorFile
-#include "cpu/params.h"      // defines: ParamLayout
-#include "model_config.h"    // defines: ModelConfig
-#include "status.h"          // defines: Status
+#include "communicator.h"          // defines: Communicator
+#include "cpu/optimizer.h"         // defines: OptimizerConfig (the reference's hyperparameters)
+#include "model_config.h"          // defines: ModelConfig
+#include "params/init.h"           // defines: InitOptions
+#include "params/param_io.h"       // defines: TensorRef, TensorFile
+#include "params/param_layout.h"   // defines: ParamLayout
+#include "status.h"                // defines: Status
 
 namespace golf::train {
 
@@ -116,5 +116,14 @@ Status make_train_backend(const BackendSetup& setup, std::unique_ptr<TrainBacken
 
 // Whether this build can make a "cuda" backend (the CUDA trainer module was built).
 bool cuda_backend_built();
+
+// The memory check of make_train_backend, for tests and the log: MemAvailable of /proc/meminfo in bytes (0 when
+// unknown); the plan as one line; refused (invalid_argument naming the flags that lower it) when `copies` plans
+// (ranks on this machine) exceed plan.available, unless `force` or the available memory is unknown.
+size_t host_memory_available();
+std::string memory_report_text(const MemoryReport& r, int copies = 1);
+Status check_memory_plan(const MemoryReport& plan, int copies, bool force);
+// Ranks of this job on this machine (mpirun's local size; 1 outside MPI).
+int ranks_on_this_machine();
 
 }  // namespace golf::train

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "cpu/optimizer.h"  // defines: OptimizerState
-#include "cpu/param_io.h"   // defines: TensorFile
+#include "params/param_io.h"   // defines: TensorFile
 #include "cpu/params.h"     // defines: ParamStore
 #include "loader.h"         // defines: data::LoaderState
 #include "status.h"         // defines: Status

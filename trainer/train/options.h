@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "cpu/init.h"       // defines: InitOptions
+#include "params/init.h"       // defines: InitOptions
 #include "cpu/optimizer.h"  // defines: OptimizerConfig
 #include "model_config.h"   // defines: ModelConfig
 #include "status.h"         // defines: Status

@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "cpu/param_io.h"  // defines: params_save
+#include "params/param_io.h"  // defines: params_save
 #include "loss_plot.h"     // defines: write_loss_plot
 #include "text_format.h"   // defines: strprintf
 #include "train_run.h"

@@ -11,7 +11,7 @@
 
 #include "checkpoint.h"    // defines: checkpoint_write, CheckpointMeta
 #include "cpu/matmul.h"    // defines: threads_count
-#include "cpu/init.h"      // defines: params_init
+#include "params/init.h"      // defines: params_init
 #include "schedule.h"      // defines: lr_multiplier
 #include "stop_signal.h"   // defines: stop_signal_received
 #include "text_format.h"   // defines: strprintf

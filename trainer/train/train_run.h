@@ -91,7 +91,7 @@ struct TrainOutcome {
 
 Status train_loop(TrainRun* run, TrainOutcome* out);
 
-// Rank 0: OUT/loss.svg, OUT/final.safetensors (the parameters, trainer/cpu/param_io.h format), and, with
+// Rank 0: OUT/loss.svg, OUT/final.safetensors (the parameters, trainer/params/param_io.h format), and, with
 // --export 1, OUT/model.golf (or --export-path) scored by the runtime on all validation tokens. Other ranks return.
 Status train_finish(TrainRun* run, const TrainOutcome& outcome);
 

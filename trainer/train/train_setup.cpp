@@ -8,9 +8,9 @@
 #include <thread>
 
 #include "checkpoint.h"     // defines: checkpoint_read, checkpoint_restore, checkpoint_resolve
-#include "cpu/init.h"       // defines: params_init
+#include "params/init.h"       // defines: params_init
 #include "cpu/matmul.h"     // defines: threads_init, threads_count
-#include "cpu/param_io.h"   // defines: model_config_to_json
+#include "params/param_io.h"   // defines: model_config_to_json
 #include "manifest.h"       // defines: data::read_manifest
 #include "mapped_file.h"    // defines: read_file_bytes
 #include "sha256.h"         // defines: data::sha256_hex
