@@ -36,8 +36,8 @@ struct BackendSetup {
   std::string device;              // cuda: "" (the rank's local device) or "cuda:N"; cpu: ignored
   std::string precision = "bf16";  // cuda: "bf16" (default, the challenge's) or "fp32" (tight parity); cpu: fp32
   ModelConfig model;
-  OptimizerConfig optimizer;
-  InitOptions init;
+  train_cpu::OptimizerConfig optimizer;
+  train_cpu::InitOptions init;
   uint64_t seed = 1337;
   int seq_len = 1024;
   int train_rows = 1;        // sequences per micro-batch on this rank
@@ -80,11 +80,11 @@ class TrainBackend {
   virtual std::string name() const = 0;
   // For run.log: "cpu, 2 threads" / "cuda:0 NVIDIA H200, bf16, cuBLASLt 13.0".
   virtual std::string describe() const = 0;
-  virtual const ParamLayout& layout() const = 0;
+  virtual const train_cpu::ParamLayout& layout() const = 0;
   virtual MemoryReport memory() const = 0;
 
   // Parameters from the seed (params_init; every rank the same), optimizer state and EMA reset.
-  virtual Status init_params(uint64_t seed, const InitOptions& init) = 0;
+  virtual Status init_params(uint64_t seed, const train_cpu::InitOptions& init) = 0;
 
   // One optimizer step: zero the gradients; for each micro-batch a forward and a backward with the loss scaled by
   // 1/micro; the gradient average over ranks; clipping; Muon + Adam with LR = base · lr_mul and Muon momentum of
