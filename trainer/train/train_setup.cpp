@@ -255,7 +255,7 @@ void log_header(TrainRun* run, const std::vector<std::string>& changed, const Ch
   log.line("memory: " + memory_report_text(run->memory, ranks_on_this_machine()));
   if (use_ema(o))
     log.line(strprintf("ema: decay %s from step %lld; validation and export use the EMA weights",
-                       format_double(o.ema_decay).c_str(), (long long)o.ema_start_step));
+                       format_float(o.ema_decay).c_str(), (long long)o.ema_start_step));
   log.line(strprintf("data: train %s: %zu shards, %llu tokens", run->data.train_pattern.c_str(),
                      run->data.train_shards.size(), (unsigned long long)run->data.train_tokens));
   log.line(strprintf("data: val %s: %zu shards, %llu tokens; scored %lld at the end (whole windows of %d), %lld "
