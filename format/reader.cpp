@@ -195,6 +195,7 @@ Status GolfFile::parse_tensors(const SectionInfo& tens, const SectionInfo& data)
     uint16_t name_len;
     std::string where = "tensor #" + std::to_string(i);
     if (!r.u16(&name_len) || name_len == 0) return bad(where + ": empty or truncated name");
+    if (name_len > 255) return bad(where + ": name of " + std::to_string(name_len) + " bytes (at most 255)");
     const uint8_t* name = r.take(name_len);
     if (!name) return bad(where + ": name runs past the section end");
     t.name.assign((const char*)name, name_len);
