@@ -185,6 +185,7 @@ int ArgParser::fail(const std::string& message) const {
 int ArgParser::usage_error(const std::string& message) const { return fail(message); }
 
 int ArgParser::parse(int argc, const char* const* argv) {
+  for (Option& o : options_) o.seen = false;
   std::vector<std::string> positional;
   bool options_done = false;
   for (int i = 1; i < argc; i++) {
