@@ -14,6 +14,7 @@
 
 #include "args.h"  // defines: golf::cli::ArgParser
 #include "byte_count.h"
+#include "jsonl_text.h"  // defines: golf::cli::jsonl_text
 #include "mapped_file.h"
 #include "model.h"
 #include "scorer.h"
@@ -92,20 +93,10 @@ golf::Status read_documents(const Args& a, std::vector<std::string>* docs) {
       line_no++;
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
       const std::string where = path + ":" + std::to_string(line_no) + ": ";
-      nlohmann::json j;
-      try {
-        j = nlohmann::json::parse(line);
-      } catch (const nlohmann::json::parse_error& e) {
-        // "... while parsing value - invalid string: ill-formed UTF-8 byte; last read: ..." -> the reason only.
-        std::string why = e.what();
-        if (size_t dash = why.find(" - "); dash != std::string::npos) why = why.substr(dash + 3);
-        why = why.substr(0, why.find(';'));
-        return golf::Status(golf::StatusCode::bad_format, where + "not valid JSON (" + why + ")");
-      }
-      if (!j.is_object() || !j.contains(a.text_field) || !j[a.text_field].is_string())
-        return golf::Status(golf::StatusCode::bad_format,
-                            where + "not a JSON object with a string field \"" + a.text_field + "\"");
-      docs->push_back(j[a.text_field].get<std::string>());
+      std::string text;
+      const std::string problem = golf::cli::jsonl_text(line, a.text_field, &text);
+      if (!problem.empty()) return golf::Status(golf::StatusCode::bad_format, where + problem);
+      docs->push_back(std::move(text));
     }
   }
   return golf::Status::Ok();

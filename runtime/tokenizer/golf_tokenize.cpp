@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "args.h"    // defines: golf::cli::ArgParser
+#include "jsonl_text.h"  // defines: golf::cli::jsonl_text
 #include "sha256.h"  // defines: to_hex
 #include "spm_model.h"
 #include "tokenizer.h"
@@ -143,10 +144,8 @@ int main(int argc, char** argv) {
     // One document from this line.
     if (format == Format::jsonl) {
       if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-      const nlohmann::json object = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-      if (object.is_discarded() || !object.is_object() || !object.contains("text") || !object["text"].is_string())
-        return fail(where + "not a JSON object with a string \"text\"");
-      document = object["text"].get<std::string>();
+      const std::string problem = golf::cli::jsonl_text(std::string(line), "text", &document);
+      if (!problem.empty()) return fail(where + problem);
     } else if (format == Format::hex) {
       if (!from_hex(line, &document)) return fail(where + "not a line of hex digits");
     } else {

@@ -83,6 +83,7 @@ def main():
     bad = os.path.join(work, "bad.jsonl")
     open(bad, "wb").write(b'{"text": "ok"}\n{"text": "caf\xe9"}\n')
     expect_error([e, "-m", model, "--jsonl", bad], 1, "bad.jsonl:2: not valid JSON (invalid string: ill-formed UTF-8")
+    expect_error([t, "--model", tok, "--jsonl", bad], 1, "bad.jsonl:2: not valid JSON (invalid string: ill-formed UTF-8")
 
     # No abort on a directory where the SentencePiece model belongs (item 1).
     r = expect_error([t, "--model", work, one], 1, "Is a directory")

@@ -2,17 +2,16 @@
 // on validation data by the trainer (pre-quantization) and by the runtime (post-quantization, the official
 // number); prints the artifact summary against the challenge's 16,000,000-byte budget (the same summary golf-train
 // prints, pipeline.h) and fails when the artifact is over budget.
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "args.h"  // defines: golf::cli::ArgParser
 #include "code_size.h"
+#include "jsonl_text.h"  // defines: golf::cli::jsonl_text
+#include "mapped_file.h"  // defines: read_file_bytes
 #include "param_source.h"
 #include "tokenizer_source.h"
 #include "pipeline.h"
@@ -144,19 +143,22 @@ golf::Status read_val_jsonl(const std::string& path, const golf::TokenizerData& 
                             std::vector<int32_t>* stream) {
   golf::Tokenizer tok;
   GOLF_RETURN_IF_ERROR(tok.init(data));
-  std::ifstream in(path);
-  if (!in) return golf::Status(golf::StatusCode::io_error, path + ": cannot open");
-  std::string line;
+  std::string all;
+  GOLF_RETURN_IF_ERROR(golf::read_file_bytes(path, &all));  // a directory or an unreadable file is an error here
   std::vector<int32_t> ids;
   int64_t line_no = 0, docs = 0;
-  while ((max_docs < 0 || docs < max_docs) && std::getline(in, line)) {
+  for (size_t start = 0; (max_docs < 0 || docs < max_docs) && start < all.size();) {
+    size_t end = all.find('\n', start);
+    if (end == std::string::npos) end = all.size();
+    const std::string line = all.substr(start, end - start);
+    start = end + 1;
     line_no++;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.is_object() || !j.contains("text") || !j["text"].is_string())
-      return golf::Status(golf::StatusCode::bad_format,
-                          path + ":" + std::to_string(line_no) + ": not a JSON object with a string field \"text\"");
-    GOLF_RETURN_IF_ERROR(tok.encode(j["text"].get<std::string>(), &ids));
+    std::string text;
+    const std::string problem = golf::cli::jsonl_text(line, "text", &text);
+    if (!problem.empty())
+      return golf::Status(golf::StatusCode::bad_format, path + ":" + std::to_string(line_no) + ": " + problem);
+    GOLF_RETURN_IF_ERROR(tok.encode(text, &ids));
     stream->push_back(bos);
     stream->insert(stream->end(), ids.begin(), ids.end());
     docs++;

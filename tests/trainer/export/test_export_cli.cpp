@@ -179,6 +179,9 @@ TEST_F(ExportCli, HelpAndUsageErrors) {
   EXPECT_EQ(r.err.rfind("golf-export: --recipe q3: unknown recipe; expected one of:", 0), 0u) << r.err;
   EXPECT_EQ(run_export(dir_, common_ + " -o " + dir_.file("m.golf") + " --threads 100000").exit_code, 2);
   EXPECT_EQ(run_export(dir_, common_ + " -o " + dir_.file("m.golf") + " --window -1").exit_code, 2);
+  r = run_export(dir_, common_ + " -o " + dir_.file("m.golf") + " --val-jsonl " + dir_.file(""));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("Is a directory"), std::string::npos) << r.err;  // not "no tokens to score"
   r = run_export(dir_, common_ + " -o " + dir_.file("m.golf") + " --prefix adam.x.");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("missing tensor 'adam.x.tok_emb.weight'"), std::string::npos) << r.err;
