@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "args.h"         // defines: golf::cli::ArgParser
 #include "params/init.h"  // defines: params_init, rng_hash
 #include "matmul.h"     // defines: threads_init, threads_count
 #include "model.h"      // defines: Activations, model_forward, model_backward, model_train_flops_per_token
@@ -111,21 +112,16 @@ static int bench_one(const BenchConfig& bc, int steps) {
 int main(int argc, char** argv) {
   int threads = 2, steps = 5, batch = 0, seq = 0;
   std::string which = "all";
-  for (int i = 1; i < argc; i++) {
-    std::string a = argv[i];
-    auto next = [&]() { return i + 1 < argc ? argv[++i] : (char*)"0"; };
-    if (a == "--threads") threads = std::atoi(next());
-    else if (a == "--steps") steps = std::atoi(next());
-    else if (a == "--config") which = next();
-    else if (a == "--batch") batch = std::atoi(next());
-    else if (a == "--seq") seq = std::atoi(next());
-    else {
-      std::fprintf(stderr,
-                   "usage: golf-bench-train [--threads N] [--steps S] [--config cpu-small|baseline|all] [--batch B] "
-                   "[--seq T]\n");
-      return 2;
-    }
-  }
+  golf::cli::ArgParser args("golf-bench-train", "[--threads N] [--steps S] [--config cpu-small|baseline|all] "
+                            "[--batch B] [--seq T]",
+                            "Training tokens/s of the CPU trainer (forward + backward + optimizer), medians over "
+                            "timed steps.");
+  args.threads(&threads, "OpenMP threads (default 2; 0: all cores)")
+      .integer("--steps", &steps, 1, 1 << 20, "timed steps (default 5)", "S")
+      .choice("--config", &which, {"cpu-small", "baseline", "all"}, "the model shape (default all)")
+      .integer("--batch", &batch, 0, 1 << 20, "sequences per step (default 0: the config's)", "B")
+      .integer("--seq", &seq, 0, 1 << 20, "sequence length (default 0: the config's)", "T");
+  if (int rc = args.parse(argc, argv); rc >= 0) return rc;
   threads_init(threads);
   int rc = 0;
   for (BenchConfig bc : bench_configs()) {

@@ -51,8 +51,8 @@ def check(cond, message):
 
 class Env:
     def __init__(self, args):
-        self.train = args.golf_train
-        self.data_tool = args.golf_data
+        self.train = os.path.abspath(args.golf_train)  # absolute: some checks run it from other directories
+        self.data_tool = os.path.abspath(args.golf_data)
         self.source = args.source_dir
         self.tmp = tempfile.mkdtemp(prefix="golf_train_check_")
         self.tokenizer = os.path.join(self.source, "data", "tokenizer_sp1024.model")
@@ -298,7 +298,73 @@ def check_errors(env):
     env.run(*env.tiny(out, "--iterations", "3"), "--overwrite")
     check(sorted(os.listdir(os.path.join(out, "checkpoints"))) == ["latest", "step_00000003.safetensors"],
           "--overwrite left old checkpoints")
+    check_outputs_kept(env)
+    check_build_revision(env)
     print("errors: ok")
+
+
+def check_outputs_kept(env):
+    """Issue 13: nothing an earlier run left is replaced without --overwrite, and the export is checked before the
+    first step (a bad recipe or an unwritable --export-path used to fail only after training)."""
+    for name, extra in [("run.log", []), ("metrics.jsonl", []), ("model.golf", ["--export", "1"])]:
+        out = os.path.join(env.tmp, "kept_" + name.replace(".", "_"))
+        os.makedirs(out)
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(b"an earlier run's\n")
+        expect_error(env, env.tiny(out, "--iterations", "2", *extra), 2,
+                     os.path.join(out, name) + " exists (an earlier run's): continue that run with --resume, "
+                     "start over with --overwrite")
+        check(file_bytes(os.path.join(out, name)) == b"an earlier run's\n", name + " was overwritten")
+        env.run(*env.tiny(out, "--iterations", "2", *extra), "--overwrite")
+        check(file_bytes(os.path.join(out, name)) != b"an earlier run's\n", name + " not replaced by --overwrite")
+    taken = os.path.join(env.tmp, "taken.golf")
+    open(taken, "w").write("x")
+    expect_error(env, env.tiny(os.path.join(env.tmp, "kept_path"), "--export", "1", "--export-path", taken), 2,
+                 taken + " exists")
+    for flags, text in [(["--export-recipe", "q3"], "--export-recipe: unknown recipe 'q3'"),
+                        (["--export-path", os.path.join(env.tmp, "no", "such", "dir", "m.golf")],
+                         "is not a writable directory")]:
+        out = os.path.join(env.tmp, "early_" + flags[0].strip("-"))
+        expect_error(env, env.tiny(out, "--iterations", "2", "--export", "1", *flags), 2, text)
+        check(not os.path.exists(os.path.join(out, "run.log")), "%s: refused only after starting the run" % flags)
+    # --resume from another directory with a relative --data: the error says why.
+    out = os.path.join(env.tmp, "relative")
+    rel = os.path.relpath(env.shards(), env.tmp)
+    flags = env.tiny(out, "--iterations", "2")
+    flags[flags.index("--data") + 1] = rel
+    r = subprocess.run([env.train] + flags, cwd=env.tmp, capture_output=True, text=True)
+    check(r.returncode == 0, "relative --data run: " + r.stderr[-1500:])
+    r = subprocess.run([env.train, "--out", out, "--resume", "--iterations", "3"], cwd=env.source,
+                       capture_output=True, text=True)
+    check(r.returncode != 0 and "relative to the directory it was started from" in r.stderr,
+          "resume elsewhere, relative --data: rc %d\n%s" % (r.returncode, r.stderr[-1500:]))
+
+
+def check_build_revision(env):
+    """Issue 13: run.log records the revision golf-train was built from, not the git repository of the current
+    directory."""
+    if shutil.which("git") is None:
+        print("build revision: skipped (no git)")
+        return
+    repo = os.path.join(env.tmp, "other_repo")
+    os.makedirs(repo)
+    git = ["git", "-C", repo, "-c", "user.name=t", "-c", "user.email=t@t"]
+    for cmd in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "other"]):
+        subprocess.run(git + cmd, check=True, capture_output=True)
+    other = subprocess.run(git + ["rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    out = os.path.join(env.tmp, "revision")
+    r = subprocess.run([env.train] + env.tiny(out, "--iterations", "1"), cwd=repo, capture_output=True, text=True)
+    check(r.returncode == 0, "run inside another repository: " + r.stderr[-1500:])
+    first = open(os.path.join(out, "run.log")).readline()
+    m = re.match(r"golf-train git (\S+)", first)
+    ours = subprocess.run(["git", "-C", env.source, "rev-parse", "HEAD"], capture_output=True, text=True)
+    if ours.returncode != 0:  # built outside a checkout: no revision to record
+        check(m is None, "a revision recorded outside a checkout: " + first)
+        return
+    check(m is not None, "run.log has no revision: " + first)
+    commit = re.sub(r"-dirty$", "", m.group(1)).split("-g")[-1]
+    check(not other.startswith(commit), "recorded the current directory's repository: " + first)
+    check(ours.stdout.strip().startswith(commit), "recorded %s, the source is at %s" % (commit, ours.stdout))
 
 
 def check_mpi(env, have_mpi):
