@@ -85,6 +85,12 @@ def main():
     expect_error([e, "-m", model, "--jsonl", bad], 1, "bad.jsonl:2: not valid JSON (invalid string: ill-formed UTF-8")
     expect_error([t, "--model", tok, "--jsonl", bad], 1, "bad.jsonl:2: not valid JSON (invalid string: ill-formed UTF-8")
 
+    # An empty corpus is an error, not exit 0 with empty shards.
+    empty = os.path.join(work, "empty.jsonl")
+    open(empty, "w").close()
+    expect_error([tools["golf-data"], "tokenize", "--tokenizer", tok, "--input", empty, "--out",
+                  os.path.join(work, "empty_shards")], 1, "the inputs hold no documents")
+
     # No abort on a directory where the SentencePiece model belongs (item 1).
     r = expect_error([t, "--model", work, one], 1, "Is a directory")
     expect_error([tools["golf-data"], "tokenize", "--tokenizer", work, "--input", val, "--out",
