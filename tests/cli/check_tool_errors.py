@@ -82,8 +82,9 @@ def main():
     expect_error([e, "-m", model, "--jsonl", work], 1, "Is a directory")
     bad = os.path.join(work, "bad.jsonl")
     open(bad, "wb").write(b'{"text": "ok"}\n{"text": "caf\xe9"}\n')
-    expect_error([e, "-m", model, "--jsonl", bad], 1, "bad.jsonl:2: not valid JSON (invalid string: ill-formed UTF-8")
-    expect_error([t, "--model", tok, "--jsonl", bad], 1, "bad.jsonl:2: not valid JSON (invalid string: ill-formed UTF-8")
+    utf8 = "bad.jsonl:2: not valid JSON (invalid string: ill-formed UTF-8"
+    expect_error([e, "-m", model, "--jsonl", bad], 1, utf8)
+    expect_error([t, "--model", tok, "--jsonl", bad], 1, utf8)
 
     # An empty corpus is an error, not exit 0 with empty shards.
     empty = os.path.join(work, "empty.jsonl")
