@@ -272,7 +272,8 @@ void log_header(TrainRun* run, const std::vector<std::string>& changed, const Ch
   log.line(strprintf("batch: %lld tokens/step = %d ranks x %d micro-steps x %lld seqs x %d; activations %.0f MB, "
                      "validation arena %.0f MB",
                      (long long)run->step_tokens, run->comm->world_size(), run->grad_accum,
-                     (long long)(run->local_tokens / o.seq_len), o.seq_len, memory_item(run->memory, "activations") / 1e6,
+                     (long long)(run->local_tokens / o.seq_len), o.seq_len,
+                     memory_item(run->memory, "activations") / 1e6,
                      memory_item(run->memory, "eval activations") / 1e6));
   log.line(strprintf("schedule: %s, iterations %lld, max_wallclock_seconds %s, warmdown_iters %lld, warmdown_frac %s",
                      schedule_kind_name(o.effective_schedule()), (long long)o.iterations,
