@@ -19,12 +19,12 @@
 #include <string>
 #include <vector>
 
-#include "cpu/optimizer.h"     // defines: OptimizerState
-#include "cpu/params.h"        // defines: ParamStore
-#include "loader.h"            // defines: data::LoaderState
-#include "model_config.h"      // defines: ModelConfig
-#include "params/param_io.h"   // defines: TensorFile, TensorRef
-#include "status.h"            // defines: Status
+#include "cpu/optimizer.h"    // defines: OptimizerState
+#include "cpu/params.h"       // defines: ParamStore
+#include "loader.h"           // defines: data::LoaderState
+#include "model_config.h"     // defines: ModelConfig
+#include "params/param_io.h"  // defines: TensorFile, TensorRef
+#include "status.h"           // defines: Status
 
 namespace golf::train {
 

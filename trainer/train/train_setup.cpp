@@ -8,14 +8,14 @@
 #include <filesystem>
 #include <thread>
 
-#include "checkpoint.h"     // defines: checkpoint_read, checkpoint_restore, checkpoint_resolve
-#include "cpu/matmul.h"     // defines: threads_init, threads_count
-#include "params/param_io.h"  // defines: TensorFile
-#include "manifest.h"       // defines: data::read_manifest
-#include "mapped_file.h"    // defines: read_file_bytes
-#include "sha256.h"         // defines: data::sha256_hex
+#include "checkpoint.h"        // defines: checkpoint_read, checkpoint_restore, checkpoint_resolve
+#include "cpu/matmul.h"        // defines: threads_init, threads_count
+#include "manifest.h"          // defines: data::read_manifest
+#include "mapped_file.h"       // defines: read_file_bytes
+#include "params/param_io.h"   // defines: TensorFile
+#include "sha256.h"            // defines: data::sha256_hex
+#include "text_format.h"       // defines: strprintf
 #include "tokenizer_source.h"  // defines: load_tokenizer_data
-#include "text_format.h"    // defines: strprintf
 #include "train_run.h"
 
 namespace golf::train {
