@@ -13,18 +13,18 @@
 #include <type_traits>
 #include <vector>
 
-#include "cuda/activation.h"      // defines: activation_forward/backward
-#include "cuda/adam.h"            // defines: adam_update
-#include "cuda/classifier.h"      // defines: softcap_cross_entropy_fused
-#include "cuda/encoder.h"         // defines: encoder_forward/backward
-#include "cuda/encoder_math.h"    // defines: encoder_buckets_plan
-#include "cuda/muon_momentum.h"   // defines: muon_nesterov, muon_normalize, muon_apply
-#include "cuda/qk_norm_rope.h"    // defines: qk_norm_rope_forward/backward
-#include "cuda/residual.h"        // defines: resid_mix_*, scaled_add_*, colsum_scratch_doubles
-#include "cuda/rms_norm.h"        // defines: rms_norm_forward/backward
-#include "cuda/rope.h"            // defines: rope_forward, head_gain_*
-#include "cuda/weights.h"         // defines: ema_update, weights_to_bf16
-#include "selftest.h"             // defines: CheckResult, SelftestRegistrar, fill_*
+#include "cuda/activation.h"     // defines: activation_forward/backward
+#include "cuda/adam.h"           // defines: adam_update
+#include "cuda/classifier.h"     // defines: softcap_cross_entropy_fused
+#include "cuda/encoder.h"        // defines: encoder_forward/backward
+#include "cuda/encoder_math.h"   // defines: encoder_buckets_plan
+#include "cuda/muon_momentum.h"  // defines: muon_nesterov, muon_normalize, muon_apply
+#include "cuda/qk_norm_rope.h"   // defines: qk_norm_rope_forward/backward
+#include "cuda/residual.h"       // defines: resid_mix_*, scaled_add_*, colsum_scratch_doubles
+#include "cuda/rms_norm.h"       // defines: rms_norm_forward/backward
+#include "cuda/rope.h"           // defines: rope_forward, head_gain_*
+#include "cuda/weights.h"        // defines: ema_update, weights_to_bf16
+#include "selftest.h"            // defines: CheckResult, SelftestRegistrar, fill_*
 
 namespace golf::gpu_test {
 
@@ -127,8 +127,9 @@ Status run_rows_speed(const SelftestOptions& opt, std::vector<CheckResult>* out)
   GOLF_RETURN_IF_ERROR(pool.take(&g, P, ++s));
   GOLF_RETURN_IF_ERROR(pool.take(&u, P, ++s));
   GOLF_RETURN_IF_ERROR(pool.take(&pb, P, ++s));
-  GOLF_RETURN_IF_ERROR(pool.take(&scratch, gc::colsum_scratch_doubles(N, HID) + gc::muon_scratch_doubles(P) +
-                                               gc::qk_norm_rope_scratch_doubles(N, H), 0));
+  GOLF_RETURN_IF_ERROR(pool.take(
+      &scratch,
+      gc::colsum_scratch_doubles(N, HID) + gc::muon_scratch_doubles(P) + gc::qk_norm_rope_scratch_doubles(N, H), 0));
   GOLF_RETURN_IF_ERROR(pool.take(&loss, 1, 0));
   GOLF_RETURN_IF_ERROR(pool.take(&ids, N, 0));
   GOLF_RETURN_IF_ERROR(pool.take(&order, N, 0));
@@ -139,8 +140,8 @@ Status run_rows_speed(const SelftestOptions& opt, std::vector<CheckResult>* out)
   fill_tokens(&host_ids, opt.seed, V);
   for (int n = 0; n < N; n += 33) host_ids[n] = 7;
   std::vector<int32_t> host_order(N), host_start(V + 1), plan_scratch(V + 1);
-  const int buckets = gc::encoder_buckets_plan(host_ids.data(), N, V, host_order.data(), host_start.data(),
-                                               plan_scratch.data());
+  const int buckets =
+      gc::encoder_buckets_plan(host_ids.data(), N, V, host_order.data(), host_start.data(), plan_scratch.data());
   GOLF_CUDA_CHECK(cudaMemcpy(ids, host_ids.data(), N * 4, cudaMemcpyHostToDevice));
   GOLF_CUDA_CHECK(cudaMemcpy(order, host_order.data(), N * 4, cudaMemcpyHostToDevice));
   GOLF_CUDA_CHECK(cudaMemcpy(start, host_start.data(), (buckets + 1) * 4, cudaMemcpyHostToDevice));
@@ -166,7 +167,8 @@ Status run_rows_speed(const SelftestOptions& opt, std::vector<CheckResult>* out)
       {"rope_forward q", 2 * A, [&] { return gc::rope_forward<bf16>(q, q, cos_t, sin_t, N, T, H, HD, HD, 0); }},
       {"qk_norm_rope_forward q (fused)", 3 * A,
        [&] { return gc::qk_norm_rope_forward<bf16>(q, y, f_qrows, q, gain, cos_t, sin_t, N, T, H, HD, HD, 1e-6f, 0); }},
-      {"qk_norm_rope_backward q (fused)", 3 * A, [&] {
+      {"qk_norm_rope_backward q (fused)", 3 * A,
+       [&] {
          return gc::qk_norm_rope_backward<bf16>(w, dgain, x, y, f_qrows, gain, cos_t, sin_t, N, T, H, HD, HD, scratch,
                                                 0);
        }},

@@ -23,9 +23,12 @@ namespace {
 
 size_t element_bytes(OpTensor::Kind k, bool bf16_mode) {
   switch (k) {
-    case OpTensor::Kind::activation: return bf16_mode ? 2 : 4;
-    case OpTensor::Kind::fp64: return 8;
-    default: return 4;
+    case OpTensor::Kind::activation:
+      return bf16_mode ? 2 : 4;
+    case OpTensor::Kind::fp64:
+      return 8;
+    default:
+      return 4;
   }
 }
 
@@ -35,7 +38,9 @@ std::vector<unsigned char> encode(const OpTensor& t, bool bf16_mode) {
   std::vector<unsigned char> raw(n * element_bytes(t.kind, bf16_mode));
   for (size_t i = 0; i < n; i++) {
     switch (t.kind) {
-      case OpTensor::Kind::int32: std::memcpy(&raw[4 * i], &t.ints[i], 4); break;
+      case OpTensor::Kind::int32:
+        std::memcpy(&raw[4 * i], &t.ints[i], 4);
+        break;
       case OpTensor::Kind::fp64: {
         const double d = t.values[i];
         std::memcpy(&raw[8 * i], &d, 8);
@@ -48,7 +53,9 @@ std::vector<unsigned char> encode(const OpTensor& t, bool bf16_mode) {
           break;
         }
         [[fallthrough]];
-      case OpTensor::Kind::fp32: std::memcpy(&raw[4 * i], &t.values[i], 4); break;
+      case OpTensor::Kind::fp32:
+        std::memcpy(&raw[4 * i], &t.values[i], 4);
+        break;
     }
   }
   return raw;
@@ -102,8 +109,8 @@ Status check_op(const std::string& op, const std::string& shape, std::vector<OpT
   std::vector<size_t> bytes(tensors.size());
   for (size_t i = 0; i < tensors.size(); i++) {
     const OpTensor& t = tensors[i];
-    const size_t n = t.output && !t.accumulated ? t.count : (t.kind == OpTensor::Kind::int32 ? t.ints.size()
-                                                                                              : t.values.size());
+    const size_t n =
+        t.output && !t.accumulated ? t.count : (t.kind == OpTensor::Kind::int32 ? t.ints.size() : t.values.size());
     bytes[i] = n * element_bytes(t.kind, kBf16);
     void* p = nullptr;
     GOLF_CUDA_CHECK(cudaMalloc(&p, std::max<size_t>(bytes[i], 256)));

@@ -1,7 +1,6 @@
 // activation.cu: the element kernels of activation.h, one thread per element (grid-stride); arithmetic in
 // activation_math.h.
 #include "activation.h"
-
 #include "activation_math.h"  // defines: activation_value, activation_neg_factor, activation_grad
 #include "row_util.cuh"       // defines: to_float, from_float, bad_launch, elementwise_blocks
 
@@ -29,8 +28,8 @@ template <typename T>
 Status activation_forward(T* out, const T* in, size_t n, float slope, cudaStream_t stream) {
   if (n == 0) return Status::Ok();
   if (!out || !in) return bad_launch("activation_forward", "null pointer");
-  activation_forward_kernel<T><<<elementwise_blocks((int64_t)n, kThreads), kThreads, 0, stream>>>(out, in, (int64_t)n,
-                                                                                                 slope);
+  activation_forward_kernel<T>
+      <<<elementwise_blocks((int64_t)n, kThreads), kThreads, 0, stream>>>(out, in, (int64_t)n, slope);
   GOLF_CUDA_CHECK(cudaGetLastError());
   return Status::Ok();
 }

@@ -1,7 +1,6 @@
 // encoder.cu: the embedding kernels of encoder.h. Forward: one thread per output element (grid-stride). Backward:
 // block (bucket, 128 columns); each thread owns one column of one id's row and adds the bucket's rows in order.
 #include "encoder.h"
-
 #include "encoder_math.h"  // defines: encoder_grad_add
 #include "row_util.cuh"    // defines: to_float, from_float, bad_launch, elementwise_blocks
 
@@ -77,8 +76,8 @@ Status encoder_backward(float* dtok_emb, const T* dout, const int32_t* ids, int 
   if (!dtok_emb || !dout || !ids || !buckets.order || !buckets.start)
     return bad_launch("encoder_backward", "null pointer");
   const dim3 grid((unsigned)buckets.count, (unsigned)ceil_div(d, kBackwardColumns));
-  encoder_backward_kernel<T><<<grid, kBackwardColumns, 0, stream>>>(dtok_emb, dout, ids, d, buckets.order,
-                                                                    buckets.start);
+  encoder_backward_kernel<T>
+      <<<grid, kBackwardColumns, 0, stream>>>(dtok_emb, dout, ids, d, buckets.order, buckets.start);
   GOLF_CUDA_CHECK(cudaGetLastError());
   return Status::Ok();
 }

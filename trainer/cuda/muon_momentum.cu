@@ -3,7 +3,6 @@
 // order into scratch[block]. muon_normalize: every block adds scratch[0..blocks) in order (a few hundred doubles)
 // before its element loop. Arithmetic in muon_momentum_math.h.
 #include "muon_momentum.h"
-
 #include "muon_momentum_math.h"  // defines: muon_blocks, muon_nesterov_element, muon_inv_norm, muon_*
 #include "row_util.cuh"          // defines: to_float, from_float, warp_sum, bad_launch, elementwise_blocks
 
@@ -81,8 +80,8 @@ Status muon_apply(float* param, const T* X, int rows, int cols, float lr, cudaSt
   if (rows < 1 || cols < 1) return bad_launch("muon_apply", "rows and cols must be >= 1");
   if (!param || !X) return bad_launch("muon_apply", "null pointer");
   const int64_t n = (int64_t)rows * cols;
-  muon_apply_kernel<T><<<elementwise_blocks(n, kMuonThreads), kMuonThreads, 0, stream>>>(
-      param, X, n, muon_step_scale(lr, rows, cols));
+  muon_apply_kernel<T>
+      <<<elementwise_blocks(n, kMuonThreads), kMuonThreads, 0, stream>>>(param, X, n, muon_step_scale(lr, rows, cols));
   GOLF_CUDA_CHECK(cudaGetLastError());
   return Status::Ok();
 }

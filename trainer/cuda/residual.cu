@@ -2,9 +2,8 @@
 // i mod d. Column sums: stage 1, block (128 columns, chunk of kColsumChunkRows rows), each thread sums its column
 // over the chunk's rows in order, in double; stage 2, one thread per column adds the chunks in order into the fp32
 // gradient (stage 1 in colsum.cuh). Arithmetic in residual_math.h.
+#include "colsum.cuh"  // defines: colsum_partial, kColsumColumns
 #include "residual.h"
-
-#include "colsum.cuh"        // defines: colsum_partial, kColsumColumns
 #include "residual_math.h"  // defines: resid_mix_value, scaled_add_value, channel_scale_grad*, colsum_*
 #include "row_util.cuh"     // defines: to_float, from_float, bad_launch, elementwise_blocks
 
@@ -140,13 +139,13 @@ Status scaled_add_backward(T* dy, float* dscale, const T* dout, const T* y, cons
   return Status::Ok();
 }
 
-#define GOLF_RESIDUAL_INSTANTIATE(T)                                                                               \
-  template Status colsum_mul_add<T>(float*, const T*, const T*, int, int, double*, cudaStream_t);                  \
-  template Status resid_mix_forward<T>(T*, const T*, const T*, const float*, int, int, cudaStream_t);              \
-  template Status resid_mix_backward<T>(T*, T*, float*, const T*, const T*, const T*, const float*, int, int,      \
-                                        double*, cudaStream_t);                                                    \
-  template Status scaled_add_forward<T>(T*, const T*, const float*, const T*, int, int, cudaStream_t);             \
-  template Status scaled_add_backward<T>(T*, float*, const T*, const T*, const float*, int, int, bool, double*,    \
+#define GOLF_RESIDUAL_INSTANTIATE(T)                                                                                   \
+  template Status colsum_mul_add<T>(float*, const T*, const T*, int, int, double*, cudaStream_t);                      \
+  template Status resid_mix_forward<T>(T*, const T*, const T*, const float*, int, int, cudaStream_t);                  \
+  template Status resid_mix_backward<T>(T*, T*, float*, const T*, const T*, const T*, const float*, int, int, double*, \
+                                        cudaStream_t);                                                                 \
+  template Status scaled_add_forward<T>(T*, const T*, const float*, const T*, int, int, cudaStream_t);                 \
+  template Status scaled_add_backward<T>(T*, float*, const T*, const T*, const float*, int, int, bool, double*,        \
                                          cudaStream_t);
 GOLF_RESIDUAL_INSTANTIATE(float)
 GOLF_RESIDUAL_INSTANTIATE(bf16)

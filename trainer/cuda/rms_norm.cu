@@ -2,7 +2,6 @@
 // columns l, l + 32, ... (coalesced), sums its terms in double, and the warp's butterfly gives every lane the row's
 // statistic; the second pass re-reads the row (from L1/L2) and writes it. Arithmetic in rms_norm_math.h.
 #include "rms_norm.h"
-
 #include "rms_norm_math.h"  // defines: rms_term, rms_rstd, rms_mean_dot, rms_backward_value
 #include "row_util.cuh"     // defines: to_float, from_float, warp_sum, bad_launch
 
@@ -12,7 +11,7 @@ namespace {
 constexpr int kWarpsPerBlock = 8;
 
 template <typename T>
-__global__ void __launch_bounds__(kWarpsPerBlock * kRowLanes)
+__global__ void __launch_bounds__(kWarpsPerBlock* kRowLanes)
     rms_norm_forward_kernel(T* out, float* rstd, const T* in, int rows, int cols, float eps) {
   const int64_t row = (int64_t)blockIdx.x * kWarpsPerBlock + threadIdx.x / kRowLanes;
   const int lane = threadIdx.x % kRowLanes;
@@ -30,7 +29,7 @@ __global__ void __launch_bounds__(kWarpsPerBlock * kRowLanes)
 }
 
 template <typename T>
-__global__ void __launch_bounds__(kWarpsPerBlock * kRowLanes)
+__global__ void __launch_bounds__(kWarpsPerBlock* kRowLanes)
     rms_norm_backward_kernel(T* din, const T* dout, const T* y, const float* rstd, int rows, int cols,
                              bool accumulate) {
   const int64_t row = (int64_t)blockIdx.x * kWarpsPerBlock + threadIdx.x / kRowLanes;

@@ -6,9 +6,9 @@
 
 #include <vector>
 
-#include "cpu/layers.h"           // defines: train_cpu::resid_mix_*, scaled_add_*, colsum_mul_add
-#include "cuda/residual_math.h"   // defines: resid_mix_value, scaled_add_value, channel_scale_grad*, colsum_*
-#include "rows_emulation.h"       // defines: chunked_column_sum, normal, rel_error, bits_equal
+#include "cpu/layers.h"          // defines: train_cpu::resid_mix_*, scaled_add_*, colsum_mul_add
+#include "cuda/residual_math.h"  // defines: resid_mix_value, scaled_add_value, channel_scale_grad*, colsum_*
+#include "rows_emulation.h"      // defines: chunked_column_sum, normal, rel_error, bits_equal
 
 using namespace golf::train_cuda;
 using namespace golf::rows_test;
@@ -20,7 +20,8 @@ namespace {
 void emulate_colsum(std::vector<float>* acc, size_t off, const std::vector<float>& a, const std::vector<float>& b,
                     int rows, int cols) {
   for (int c = 0; c < cols; c++) {
-    const double s = chunked_column_sum(rows, [&](int r) { return colsum_term(a[(size_t)r * cols + c], b[(size_t)r * cols + c]); });
+    const double s =
+        chunked_column_sum(rows, [&](int r) { return colsum_term(a[(size_t)r * cols + c], b[(size_t)r * cols + c]); });
     (*acc)[off + c] = colsum_finish((*acc)[off + c], s);
   }
 }
@@ -54,8 +55,8 @@ TEST(ResidualMath, ResidMixForwardAndBackwardMatchTheCpuTwin) {
 
     std::vector<float> dx_cpu(n), dx0_cpu = normal(n, 8), dmix_cpu = normal(2 * s.d, 9);
     std::vector<float> dx_gpu(n), dx0_gpu = dx0_cpu, dmix_gpu = dmix_cpu;
-    tc::resid_mix_backward(dx_cpu.data(), dx0_cpu.data(), dmix_cpu.data(), dout.data(), x.data(), x0.data(),
-                           mix.data(), s.N, s.d);
+    tc::resid_mix_backward(dx_cpu.data(), dx0_cpu.data(), dmix_cpu.data(), dout.data(), x.data(), x0.data(), mix.data(),
+                           s.N, s.d);
     emulate_colsum(&dmix_gpu, 0, dout, x, s.N, s.d);
     emulate_colsum(&dmix_gpu, s.d, dout, x0, s.N, s.d);
     for (size_t i = 0; i < n; i++) {

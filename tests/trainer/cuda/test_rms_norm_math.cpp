@@ -7,10 +7,10 @@
 #include <algorithm>
 #include <vector>
 
-#include "cpu/layers.h"           // defines: train_cpu::rms_norm_*, encoder_*
-#include "cuda/encoder_math.h"    // defines: encoder_buckets_plan, encoder_grad_add
-#include "cuda/rms_norm_math.h"   // defines: rms_term, rms_rstd, rms_mean_dot, rms_backward_value
-#include "rows_emulation.h"       // defines: warp_row_sum, normal, rel_error, bits_equal
+#include "cpu/layers.h"          // defines: train_cpu::rms_norm_*, encoder_*
+#include "cuda/encoder_math.h"   // defines: encoder_buckets_plan, encoder_grad_add
+#include "cuda/rms_norm_math.h"  // defines: rms_term, rms_rstd, rms_mean_dot, rms_backward_value
+#include "rows_emulation.h"      // defines: warp_row_sum, normal, rel_error, bits_equal
 
 using namespace golf::train_cuda;
 using namespace golf::rows_test;
