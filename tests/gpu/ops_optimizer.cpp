@@ -29,7 +29,7 @@ using Kind = OpTensor::Kind;
 
 namespace {
 
-constexpr double kExact = 1e-300;  // "equal": the relative error of identical bits is 0
+constexpr double kExact = -1;  // inout(): the CPU's bits expected (OpTensor::exact)
 
 std::vector<float> normal(size_t n, uint64_t seed, float std = 1.0f) {
   std::vector<float> x(n);
@@ -51,8 +51,9 @@ OpTensor inout(const std::string& name, Kind kind, std::vector<float> start, con
   t.output = t.accumulated = true;
   t.count = want.size();
   t.want.assign(want.begin(), want.end());
-  t.fp32_tolerance = tol;
-  t.bf16_tolerance = tol;
+  t.exact = tol == kExact;
+  t.fp32_tolerance = t.exact ? 0 : tol;
+  t.bf16_tolerance = t.exact ? 0 : tol;
   return t;
 }
 template <typename T>
@@ -163,7 +164,7 @@ Status check_weights(size_t n, uint64_t seed, std::vector<CheckResult>* out) {
   o.output = true;
   o.count = n;
   o.want.assign(rounded.begin(), rounded.end());
-  o.bf16_tolerance = kExact;
+  o.exact = true;
   std::vector<OpTensor> c = {in("in", param), o};
   return check_op<bf16>(
       "weights_to_bf16", shape, c,

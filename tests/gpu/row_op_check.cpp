@@ -158,9 +158,10 @@ Status check_op(const std::string& op, const std::string& shape, std::vector<OpT
     r.error = rel_error_d(decode(got[0][i], t.kind, kBf16), t.want);
     // Activations in bf16 mode: the case's bf16 bound; everything else (fp32 mode, and fp32 statistics, parameter
     // gradients and losses in both modes): the fp32 bound.
-    r.tolerance = kBf16 && t.kind == OpTensor::Kind::activation ? t.bf16_tolerance
-                  : t.fp32_tolerance > 0                        ? t.fp32_tolerance
-                                                                : kFp32Tolerance;
+    r.tolerance = t.exact                                         ? 0.0
+                  : kBf16 && t.kind == OpTensor::Kind::activation ? t.bf16_tolerance
+                  : t.fp32_tolerance > 0                          ? t.fp32_tolerance
+                                                                  : kFp32Tolerance;
     r.deterministic = got[0][i] == got[1][i];
     r.ms = ms;
     r.pass = r.deterministic && r.error <= r.tolerance;  // NaN fails

@@ -27,6 +27,7 @@ struct OpTensor {
   size_t count = 0;           // elements of an output that is not accumulated (its `values` may be empty)
   double bf16_tolerance = 0;  // the bound of an activation output in bf16 mode
   double fp32_tolerance = 0;  // the bound otherwise (fp32 mode; fp32/fp64 outputs in both modes); 0: kFp32Tolerance
+  bool exact = false;         // the CPU's bits expected: tolerance 0 in both modes
 };
 
 using OpLaunch = std::function<Status(const std::vector<void*>& device)>;
