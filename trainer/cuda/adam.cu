@@ -1,9 +1,10 @@
 // adam.cu: the kernels of adam.h. One grid-stride element loop per tensor; the multi-tensor kernel takes its table
 // by value (blockIdx.y = tensor), so a step's Adam tensors cost one launch.
+#include "adam.h"
+
 #include <algorithm>
 #include <string>
 
-#include "adam.h"
 #include "adam_math.h"   // defines: AdamScalars, adam_scalars, adam_step_size, adam_element
 #include "row_util.cuh"  // defines: bad_launch, elementwise_blocks
 

@@ -1,6 +1,7 @@
 // weights.cu: the element kernels of weights.h (grid-stride loops); arithmetic in weights_math.h.
-#include "row_util.cuh"  // defines: from_float, bad_launch, elementwise_blocks
 #include "weights.h"
+
+#include "row_util.cuh"    // defines: from_float, bad_launch, elementwise_blocks
 #include "weights_math.h"  // defines: ema_value
 
 namespace golf::train_cuda {
