@@ -15,17 +15,18 @@
 #include <utility>
 #include <vector>
 
-#include "cpu/layers.h"         // defines: train_cpu::rms_norm_*, encoder_*, resid_mix_*, rope_*, activation_*
-#include "cuda/activation.h"    // defines: activation_forward/backward
-#include "cuda/classifier.h"    // defines: softcap_cross_entropy_forward/backward/fused
-#include "cuda/encoder.h"       // defines: encoder_forward/backward, EncoderBuckets
-#include "cuda/encoder_math.h"  // defines: encoder_buckets_plan
-#include "cuda/qk_norm_rope.h"  // defines: qk_norm_rope_forward/backward, qk_norm_rope_scratch_doubles
-#include "cuda/residual.h"      // defines: resid_mix_*, scaled_add_*, colsum_mul_add, colsum_scratch_doubles
-#include "cuda/rms_norm.h"      // defines: rms_norm_forward/backward
-#include "cuda/rope.h"          // defines: rope_*, head_gain_*, head_gain_scratch_doubles
-#include "row_op_check.h"       // defines: OpTensor, check_op, round_if_bf16
-#include "selftest.h"           // defines: SelftestRegistrar, fill_*
+#include "cpu/layers.h"          // defines: train_cpu::rms_norm_*, encoder_*, resid_mix_*, rope_*, activation_*
+#include "cuda/activation.h"     // defines: activation_forward/backward
+#include "cuda/classifier.h"     // defines: softcap_cross_entropy_forward/backward/fused
+#include "cuda/encoder.h"        // defines: encoder_forward/backward, EncoderBuckets
+#include "cuda/encoder_math.h"   // defines: encoder_buckets_plan
+#include "cuda/qk_norm_rope.h"   // defines: qk_norm_rope_forward/backward, qk_norm_rope_scratch_doubles
+#include "cuda/residual.h"       // defines: resid_mix_*, scaled_add_*, colsum_mul_add, colsum_scratch_doubles
+#include "cuda/residual_norm.h"  // defines: resid_mix_rms_norm_forward, scaled_add_rms_norm_forward
+#include "cuda/rms_norm.h"       // defines: rms_norm_forward/backward
+#include "cuda/rope.h"           // defines: rope_*, head_gain_*, head_gain_scratch_doubles
+#include "row_op_check.h"        // defines: OpTensor, check_op, round_if_bf16
+#include "selftest.h"            // defines: SelftestRegistrar, fill_*
 
 namespace golf::gpu_test {
 
@@ -253,6 +254,39 @@ Status check_residual(int N, int d, uint64_t seed, std::vector<CheckResult>* out
   return Status::Ok();
 }
 
+// ---- residual + RMSNorm fused -------------------------------------------------------------------------------------
+// Twin: the CPU's resid_mix_forward (or scaled_add_forward) → rms_norm_forward on the same inputs.
+
+template <typename T>
+Status check_residual_norm(int N, int d, bool is_mix, uint64_t seed, std::vector<CheckResult>* out) {
+  constexpr bool kB = std::is_same_v<T, bf16>;
+  const size_t n = (size_t)N * d;
+  const float eps = 1e-6f;
+  const std::vector<float> x = normal(n, seed, 1.0f, kB), x0 = normal(n, seed + 1, 1.0f, kB);
+  const std::vector<float> mix = normal(2 * (size_t)d, seed + 2, 1.0f, false), scale = normal(d, seed + 3, 1.0f, false);
+  std::vector<float> res(n), xn(n), rstd(N);
+  if (is_mix)
+    tc::resid_mix_forward(res.data(), x.data(), x0.data(), mix.data(), N, d);
+  else
+    tc::scaled_add_forward(res.data(), x.data(), scale.data(), x0.data(), N, d);
+  tc::rms_norm_forward(xn.data(), rstd.data(), res.data(), N, d, eps);
+  std::vector<OpTensor> t = {input("x", Kind::activation, x),
+                             input("x0 / y", Kind::activation, x0),
+                             input(is_mix ? "mix" : "scale", Kind::fp32, is_mix ? mix : scale),
+                             output(is_mix ? "xm" : "out", Kind::activation, res),
+                             output("xn", Kind::activation, xn),
+                             output("rstd", Kind::fp32, rstd)};
+  return check_op<T>(
+      is_mix ? "resid_mix_rms_norm_forward" : "scaled_add_rms_norm_forward", rc(N, d), t,
+      [&](const std::vector<void*>& v) {
+        return is_mix ? gc::resid_mix_rms_norm_forward<T>(dev<T>(v, 3), dev<T>(v, 4), dev<float>(v, 5), dev<T>(v, 0),
+                                                          dev<T>(v, 1), dev<float>(v, 2), N, d, eps, 0)
+                      : gc::scaled_add_rms_norm_forward<T>(dev<T>(v, 3), dev<T>(v, 4), dev<float>(v, 5), dev<T>(v, 0),
+                                                           dev<float>(v, 2), dev<T>(v, 1), N, d, eps, 0);
+      },
+      out);
+}
+
 // ---- RoPE and q gain ---------------------------------------------------------------------------------------------
 
 template <typename T>
@@ -468,6 +502,9 @@ Status run_rows_precision(const SelftestOptions& opt, std::vector<CheckResult>* 
   // Rows off the 128-row chunk grid (1, 129, 1000), exactly one chunk (128), widths off the 128-column blocks.
   for (auto rcs : std::vector<std::pair<int, int>>{{1, 512}, {128, 64}, {129, 33}, {1000, 512}})
     GOLF_RETURN_IF_ERROR(check_residual<T>(rcs.first, rcs.second, seed += 10, out));
+  for (auto rcs : std::vector<std::pair<int, int>>{{1, 512}, {259, 512}, {33, 100}})
+    for (bool is_mix : {true, false})
+      GOLF_RETURN_IF_ERROR(check_residual_norm<T>(rcs.first, rcs.second, is_mix, seed += 10, out));
   // (N, T, heads, hd, rd): the baseline's heads (8 × 64, full rope), partial rope_dims, rope off, cpu-small's hd 32.
   for (auto s : std::vector<std::array<int, 5>>{
            {2048, 1024, 8, 64, 64}, {150, 150, 4, 64, 16}, {33, 11, 2, 32, 0}, {300, 256, 4, 32, 32}})

@@ -21,6 +21,7 @@
 #include "cuda/muon_momentum.h"  // defines: muon_nesterov, muon_normalize, muon_apply
 #include "cuda/qk_norm_rope.h"   // defines: qk_norm_rope_forward/backward
 #include "cuda/residual.h"       // defines: resid_mix_*, scaled_add_*, colsum_scratch_doubles
+#include "cuda/residual_norm.h"  // defines: resid_mix_rms_norm_forward, scaled_add_rms_norm_forward
 #include "cuda/rms_norm.h"       // defines: rms_norm_forward/backward
 #include "cuda/rope.h"           // defines: rope_forward, head_gain_*
 #include "cuda/weights.h"        // defines: ema_update, weights_to_bf16
@@ -178,6 +179,10 @@ Status run_rows_speed(const SelftestOptions& opt, std::vector<CheckResult>* out)
       {"resid_mix_forward", 3 * A, [&] { return gc::resid_mix_forward<bf16>(z, x, y, f_2d, N, D, 0); }},
       {"resid_mix_backward", 6 * A,
        [&] { return gc::resid_mix_backward<bf16>(w, z, f_2d, x, y, x, f_2d, N, D, scratch, 0); }},
+      {"resid_mix_rms_norm_forward (fused)", 4 * A,
+       [&] { return gc::resid_mix_rms_norm_forward<bf16>(z, w, f_rows, x, y, f_2d, N, D, 1e-6f, 0); }},
+      {"scaled_add_rms_norm_forward (fused)", 4 * A,
+       [&] { return gc::scaled_add_rms_norm_forward<bf16>(z, w, f_rows, x, f_d, y, N, D, 1e-6f, 0); }},
       {"scaled_add_forward", 3 * A, [&] { return gc::scaled_add_forward<bf16>(z, x, f_d, y, N, D, 0); }},
       {"scaled_add_backward", 3 * A,
        [&] { return gc::scaled_add_backward<bf16>(w, f_d, x, y, f_d, N, D, false, scratch, 0); }},
