@@ -1,6 +1,8 @@
 // ops_rows.cpp: the self-test's part "ops/rows": the row and element kernels of trainer/cuda (RMSNorm, embedding,
-// residual mixing, scaled residuals, RoPE, q gain, activations, softcapped cross-entropy) against their CPU twins
-// in trainer/cpu/layers.h, through row_op_check.h: fp32 at relative error 1e-5; bf16 at kBf16Output (2^-8: these
+// residual mixing, scaled residuals, RoPE, q gain, activations, softcapped cross-entropy, and the fused kernels:
+// residual + RMSNorm, QK-norm + RoPE + q gain, the fused classifier) against their CPU twins in trainer/cpu/layers.h
+// (the fused ones against the CPU model's composition), through row_op_check.h: fp32 at relative error 1e-5, or
+// equal bits where the kernel adds in the CPU's order (embedding backward); bf16 at kBf16Output (2^-8: these
 // kernels round once, at the output, so an element is off by at most half a bf16 ulp, 2^-9 relative, on the same
 // bf16-rounded inputs the CPU twin is given); fp32 statistics and parameter gradients at 1e-5 in both modes unless
 // a case says otherwise; each op twice, equal bits; odd shapes (rows not a multiple of a warp or a chunk, widths
