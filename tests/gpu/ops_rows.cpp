@@ -156,6 +156,22 @@ Status check_encoder(int N, int d, int V, uint64_t seed, std::vector<CheckResult
         },
         out));
   }
+  {
+    // The fused embedding + first RMSNorm against the CPU's encoder_forward → rms_norm_forward.
+    std::vector<float> xn = emb, rstd(N);
+    tc::rms_norm_forward(xn.data(), rstd.data(), xn.data(), N, d, 1e-6f);
+    OpTensor id = input("ids", Kind::int32, {});
+    id.ints = ids;
+    std::vector<OpTensor> t = {id, input("tok_emb", Kind::fp32, table), output("out", Kind::activation, xn),
+                               output("rstd", Kind::fp32, rstd)};
+    GOLF_RETURN_IF_ERROR(check_op<T>(
+        "encoder_rms_norm_forward", shape, t,
+        [&](const std::vector<void*>& dv) {
+          return gc::encoder_rms_norm_forward<T>(dev<T>(dv, 2), dev<float>(dv, 3), dev<int32_t>(dv, 0),
+                                                 dev<float>(dv, 1), N, d, 1e-6f, 0);
+        },
+        out));
+  }
   std::vector<int32_t> order(N), start(std::min(N, V) + 1), scratch(V + 1);
   const int buckets = gc::encoder_buckets_plan(ids.data(), N, V, order.data(), start.data(), scratch.data());
   if (buckets < 0) return Status(StatusCode::invalid_argument, "encoder_buckets_plan refused valid ids");

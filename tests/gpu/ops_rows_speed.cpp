@@ -159,6 +159,8 @@ Status run_rows_speed(const SelftestOptions& opt, std::vector<CheckResult>* out)
   };
   const std::vector<Case> cases = {
       {"encoder_forward", A, [&] { return gc::encoder_forward<bf16>(x, ids, emb, N, D, 0); }},
+      {"encoder_rms_norm_forward (fused)", A,
+       [&] { return gc::encoder_rms_norm_forward<bf16>(x, f_rows, ids, emb, N, D, 1e-6f, 0); }},
       {"encoder_backward (one id 3%)", A, [&] { return gc::encoder_backward<bf16>(demb, x, ids, N, D, plan, 0); }},
       {"rms_norm_forward N x d", 2 * A, [&] { return gc::rms_norm_forward<bf16>(y, f_rows, x, N, D, 1e-6f, 0); }},
       {"rms_norm_backward N x d accumulate", 4 * A,

@@ -1,6 +1,7 @@
 // activation.cu: the element kernels of activation.h, one thread per element (grid-stride); arithmetic in
 // activation_math.h.
 #include "activation.h"
+
 #include "activation_math.h"  // defines: activation_value, activation_neg_factor, activation_grad
 #include "row_util.cuh"       // defines: to_float, from_float, bad_launch, elementwise_blocks
 

@@ -2,6 +2,7 @@
 // shared memory (V floats). Max and sum: per-thread partials in column order, the warp butterfly, then the warps in
 // order (classifier_math.h). The loss: one block, fixed order, double.
 #include "classifier.h"
+
 #include "classifier_math.h"  // defines: softcap_*, ce_*, kCls*
 #include "row_util.cuh"       // defines: to_float, from_float, warp_sum, warp_max, bad_launch
 

@@ -3,6 +3,7 @@
 // order into scratch[block]. muon_normalize: every block adds scratch[0..blocks) in order (a few hundred doubles)
 // before its element loop. Arithmetic in muon_momentum_math.h.
 #include "muon_momentum.h"
+
 #include "muon_momentum_math.h"  // defines: muon_blocks, muon_nesterov_element, muon_inv_norm, muon_*
 #include "row_util.cuh"          // defines: to_float, from_float, warp_sum, bad_launch, elementwise_blocks
 

@@ -4,6 +4,7 @@
 // rope_math.h, the same functions as the unfused kernels, so the fp32 results equal the CPU's composition up to
 // the order of the double sums.
 #include "qk_norm_rope.h"
+
 #include "residual_math.h"  // defines: colsum_finish
 #include "rms_norm_math.h"  // defines: rms_term, rms_rstd, rms_mean_dot, rms_backward_value
 #include "rope_math.h"      // defines: rope_element, head_gain_value

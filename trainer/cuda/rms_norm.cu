@@ -2,6 +2,7 @@
 // columns l, l + 32, ... (coalesced), sums its terms in double, and the warp's butterfly gives every lane the row's
 // statistic; the second pass re-reads the row (from L1/L2) and writes it. Arithmetic in rms_norm_math.h.
 #include "rms_norm.h"
+
 #include "rms_norm_math.h"  // defines: rms_term, rms_rstd, rms_mean_dot, rms_backward_value
 #include "row_util.cuh"     // defines: to_float, from_float, warp_sum, bad_launch
 
