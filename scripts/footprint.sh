@@ -12,18 +12,18 @@ threads="${1:-$(nproc)}"
 export NODE_PATH=/usr/share/nodejs  # emcc's JavaScript tools need Debian's acorn when node is not Debian's own
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-cross_setup() {  # cross_setup DIR CROSS_FILE
+cross_setup() {  # cross_setup DIR CROSS_FILE TESTS: set up as ./golf test does
   [ -f "$1/build.ninja" ] || meson setup "$1" --cross-file "$2" --buildtype=release -Druntime_only=true \
-    -Dcuda=disabled -Dtests=false >/dev/null
+    -Dcuda=disabled -Dtests="$3" -Dwerror=true >/dev/null
 }
 
 echo "building (build/, build-aarch64/, build-wasm/) ..." >&2
 [ -f build/build.ninja ] || meson setup build --buildtype=release >/dev/null
 ninja -C build runtime/capi/libgolf.so.1.0.0 tests/footprint/footprint_probe format/tools/golf-make-example \
   format/tools/golf-pack >/dev/null
-cross_setup build-aarch64 cross/aarch64-linux-gnu.ini
+cross_setup build-aarch64 cross/aarch64-linux-gnu.ini true
 ninja -C build-aarch64 runtime/capi/libgolf.so.1.0.0 >/dev/null
-cross_setup build-wasm cross/wasm32-emscripten.ini
+cross_setup build-wasm cross/wasm32-emscripten.ini false
 ninja -C build-wasm demo/web/golf-web.js >/dev/null
 
 strip --strip-all -o "$tmp/x86.so" build/runtime/capi/libgolf.so.1.0.0

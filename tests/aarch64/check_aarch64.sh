@@ -21,7 +21,8 @@ fail=0
 bad() { echo "FAIL: $*"; fail=1; }
 
 echo "== 1. kernel test (x86 scalar outputs vs aarch64)"
-"$nat/tests/runtime/kernels/test_kernels" --dump "$tmp/native.txt" > "$tmp/native.log" 2>&1 || { cat "$tmp/native.log"; exit 1; }
+"$nat/tests/runtime/kernels/test_kernels" --dump "$tmp/native.txt" > "$tmp/native.log" 2>&1 ||
+  { cat "$tmp/native.log"; exit 1; }
 qemu max "$arm/tests/runtime/kernels/test_kernels" --require neon,neon_dotprod --compare "$tmp/native.txt" | tail -1 ||
   bad "kernel test, -cpu max"
 qemu cortex-a57 "$arm/tests/runtime/kernels/test_kernels" --require neon --forbid neon_dotprod \
@@ -37,8 +38,9 @@ bpb() { python3 -c 'import json,sys; print(json.load(sys.stdin)["val_bpb"])'; }
 x86=$("$nat/runtime/eval/golf-eval" "${eval_args[@]}" | bpb)
 for cpu in max cortex-a57; do
   a64=$(qemu "$cpu" "$arm/runtime/eval/golf-eval" "${eval_args[@]}" | bpb)
-  python3 -c "import sys; x,a=float(sys.argv[1]),float(sys.argv[2]); d=abs(a-x)/x; print(f'  -cpu $cpu: BPB x86 {x:.7f} aarch64 {a:.7f} relative difference {d:.1e} (tolerance 1e-4)'); sys.exit(d>1e-4)" \
-    "$x86" "$a64" || bad "BPB on -cpu $cpu"
+  python3 -c "import sys; x, a = float(sys.argv[1]), float(sys.argv[2]); d = abs(a - x) / x
+print(f'  -cpu $cpu: BPB x86 {x:.7f} aarch64 {a:.7f} relative difference {d:.1e} (tolerance 1e-4)')
+sys.exit(d > 1e-4)" "$x86" "$a64" || bad "BPB on -cpu $cpu"
 done
 
 echo "== 3. golf-complete greedy, x86 vs aarch64"
@@ -46,7 +48,8 @@ complete_args=(-m "$tmp/m.golf" --greedy -n 40 --threads 2 "The court held that"
 "$nat/demo/golf-complete" "${complete_args[@]}" > "$tmp/x86.txt"
 for cpu in max cortex-a57; do
   qemu "$cpu" "$arm/demo/golf-complete" "${complete_args[@]}" > "$tmp/a64.txt"
-  if cmp -s "$tmp/x86.txt" "$tmp/a64.txt"; then echo "  -cpu $cpu: 40 greedy tokens identical ($(wc -c < "$tmp/x86.txt") bytes)"
+  if cmp -s "$tmp/x86.txt" "$tmp/a64.txt"; then
+    echo "  -cpu $cpu: 40 greedy tokens identical ($(wc -c < "$tmp/x86.txt") bytes)"
   else bad "greedy completion on -cpu $cpu differs:"; cat "$tmp/x86.txt"; echo; cat "$tmp/a64.txt"; echo; fi
 done
 
@@ -60,7 +63,8 @@ if [ -f "$jdk/include/jni.h" ]; then
     -L "$arm/runtime/capi" -lgolf -Wl,--no-undefined -Wl,-rpath-link,"$sysroot/lib" || bad "JNI shim does not build"
   readelf -W --dyn-syms "$tmp/libgolf_jni.so" | grep -q 'Java_org_golf_GolfNative_generate' ||
     bad "Java_org_golf_GolfNative_generate is not exported"
-  echo "  libgolf_jni.so: $(stat -c %s "$tmp/libgolf_jni.so") bytes, $(readelf -h "$tmp/libgolf_jni.so" | grep -o AArch64)"
+  echo "  libgolf_jni.so: $(stat -c %s "$tmp/libgolf_jni.so") bytes," \
+    "$(readelf -h "$tmp/libgolf_jni.so" | grep -o AArch64)"
 else
   echo "  skipped: no JDK with include/jni.h (JAVA_HOME or javac)"
 fi

@@ -6,7 +6,8 @@ made here by the native golf-make-example and golf-pack as model.golf, opens the
 (--headless --no-sandbox --disable-gpu) with ?autorun: the page loads the model in its Web Worker, generates 20
 tokens at temperature 0 and POSTs what it got to this server. Passes when the page loaded the model, streamed 20
 tokens, showed tokens/s, and its text equals native golf-complete's (--greedy -n 20) byte for byte. With
-SCREENSHOT, also saves a picture of the page after the run (DevTools protocol over a pipe). Exits 77 (skipped) without chromium."""
+SCREENSHOT, also saves a picture of the page after the run (DevTools protocol over a pipe). Exits 77 (skipped)
+without chromium."""
 import base64
 import fcntl
 import http.server
