@@ -8,7 +8,7 @@
 
 namespace golf::train_cuda {
 
-// a·b, a + b, a − b rounded once each (never fused), on the device as on the host (the host build is ISO C++17,
+// a·b, a + b, a − b, a / b, √a rounded once each (correctly rounded) (never fused), on the device as on the host (the host build is ISO C++17,
 // where GCC does not contract).
 GOLF_HD float mul_rn(float a, float b) {
 #if defined(__CUDA_ARCH__)
@@ -29,6 +29,20 @@ GOLF_HD float sub_rn(float a, float b) {
   return __fsub_rn(a, b);
 #else
   return a - b;
+#endif
+}
+GOLF_HD float div_rn(float a, float b) {
+#if defined(__CUDA_ARCH__)
+  return __fdiv_rn(a, b);
+#else
+  return a / b;
+#endif
+}
+GOLF_HD float sqrt_rn(float a) {
+#if defined(__CUDA_ARCH__)
+  return __fsqrt_rn(a);
+#else
+  return std::sqrt(a);
 #endif
 }
 GOLF_HD double dmul_rn(double a, double b) {
