@@ -6,7 +6,8 @@
 #include <cstdio>
 
 #include "cpu/params.h"  // defines: ParamLayout, param_layout_build
-#include "rows_math.h"   // defines: colsum_chunks (the two-stage column sums' scratch)
+#include "muon_momentum_math.h"  // defines: muon_blocks (the sum of squares' partials)
+#include "rows_math.h"            // defines: colsum_chunks (the two-stage column sums' scratch)
 
 namespace golf::train_cuda {
 
@@ -74,6 +75,9 @@ Status memory_plan_build(const MemoryPlanInput& in, MemoryPlan* out) {
   take("adam.m", "optimizer", P.adam_floats * f4);
   take("adam.v", "optimizer", P.adam_floats * f4);
   take("muon.ns_scratch", "optimizer", memory_plan_ns_scratch_bytes(in.act_bytes, P.muon_max_numel, P.muon_max_side));
+  // The Nesterov direction u of one matrix (fp32) and its sum of squares' per-block partials (muon_momentum.h).
+  take("muon.u", "optimizer", P.muon_max_numel * f4);
+  take("muon.sumsq", "optimizer", (size_t)muon_blocks(P.muon_max_numel) * sizeof(double));
   if (in.ema) take("ema", "ema", P_total * f4);
   // One micro-batch's inputs: token ids, targets, and the embedding backward's bucket plan (encoder_math.h).
   take("in.ids", "inputs", N * 4);
