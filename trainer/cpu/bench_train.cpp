@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "init.h"       // defines: params_init, rng_hash
+#include "params/init.h"  // defines: params_init, rng_hash
 #include "matmul.h"     // defines: threads_init, threads_count
 #include "model.h"      // defines: Activations, model_forward, model_backward, model_train_flops_per_token
 #include "optimizer.h"  // defines: OptimizerState, optimizer_step

@@ -116,6 +116,16 @@ Status activations_init(const ModelConfig& cfg, int B_max, int T_max, Activation
   return Status::Ok();
 }
 
+size_t activations_bytes(const ModelConfig& cfg, int B_max, int T_max, bool training) {
+  Activations a;
+  a.config = cfg;
+  a.B_max = B_max;
+  a.T_max = T_max;
+  a.attn_threads = threads_count();
+  a.training = training;
+  return activations_carve(&a, nullptr) * sizeof(float);
+}
+
 static float activation_slope(const ModelConfig& c) { return c.activation == "leaky_relu2" ? c.activation_slope : 0.0f; }
 
 // ---- forward --------------------------------------------------------------------------------------------------------

@@ -76,6 +76,8 @@ struct Activations {
 // evaluation: one set of block buffers shared by all blocks (about 1/num_layers of the memory), no backward; its
 // layers[] point into the shared set, so only the last block's activations are meaningful after a forward.
 Status activations_init(const ModelConfig& cfg, int B_max, int T_max, Activations* a, bool training = true);
+// The bytes activations_init would allocate for the same arguments (at the current thread count), for memory plans.
+size_t activations_bytes(const ModelConfig& cfg, int B_max, int T_max, bool training = true);
 
 // Forward over ids (B, T). With targets: *loss = mean NLL, nll (B·T, optional) = per-target NLL in nats, and the
 // activations are kept for model_backward. Without targets: only a->logits (B·T, V) is produced.

@@ -8,7 +8,7 @@
 
 #include "aligned_buffer.h"  // defines: AlignedBuffer
 #include "muon.h"            // defines: MuonScratch
-#include "param_io.h"        // defines: TensorRef, TensorFile
+#include "params/param_io.h"  // defines: TensorRef, TensorFile
 #include "params.h"          // defines: ParamStore, ParamLayout, ParamGroup
 #include "status.h"          // defines: Status
 

@@ -1,84 +1,9 @@
-// params.cpp: layout of the flat parameter buffer (SPEC.md §3.1 names and order), optimizer routing, views.
+// params.cpp: the CPU trainer's parameter and gradient buffers (see params.h).
 #include "params.h"
 
 #include <cstring>
 
 namespace golf::train_cpu {
-
-const char* param_group_name(ParamGroup g) {
-  switch (g) {
-    case ParamGroup::muon: return "muon";
-    case ParamGroup::adam_embed: return "adam_embed";
-    case ParamGroup::adam_head: return "adam_head";
-    case ParamGroup::adam_scalar: return "adam_scalar";
-  }
-  return "?";
-}
-
-ParamGroup param_group_route(const std::string& name, int ndim) {
-  if (name == "tok_emb.weight") return ParamGroup::adam_embed;
-  if (name == "lm_head.weight") return ParamGroup::adam_head;
-  // train_gpt.py CONTROL_TENSOR_NAME_PATTERNS, matched as substrings like `pattern in name`.
-  static const char* const control[] = {"attn_scale", "attn_scales", "mlp_scale", "mlp_scales", "resid_mix",
-                                        "resid_mixes", "q_gain", "skip_weight", "skip_weights"};
-  bool is_control = false;
-  for (const char* pat : control)
-    if (name.find(pat) != std::string::npos) is_control = true;
-  bool in_blocks = name.compare(0, 7, "blocks.") == 0;
-  if (in_blocks && ndim == 2 && !is_control) return ParamGroup::muon;
-  return ParamGroup::adam_scalar;
-}
-
-const ParamInfo* ParamLayout::find(const std::string& name) const {
-  for (const ParamInfo& t : tensors)
-    if (t.name == name) return &t;
-  return nullptr;
-}
-
-Status param_layout_build(const ModelConfig& cfg, ParamLayout* out) {
-  GOLF_RETURN_IF_ERROR(cfg.validate());
-  ParamLayout L;
-  L.config = cfg;
-  size_t offset = 0;
-  // The tensors of SPEC.md §3.1 in their order (model_params_point relies on it), each on a 64-byte boundary.
-  for (const TensorSpec& spec : model_tensor_specs(cfg)) {
-    ParamInfo t;
-    t.name = spec.name;
-    t.shape.assign(spec.shape.begin(), spec.shape.end());
-    t.numel = 1;
-    for (int64_t s : t.shape) t.numel *= (size_t)s;
-    t.offset = offset;
-    t.group = param_group_route(t.name, (int)t.shape.size());
-    offset += (t.numel + 15) & ~size_t(15);
-    L.tensors.push_back(std::move(t));
-  }
-  L.total = offset;
-  *out = std::move(L);
-  return Status::Ok();
-}
-
-void model_params_point(const ParamLayout& layout, float* base, ModelParams* out) {
-  // Walks the tensors in layout order, which param_layout_build fixes; names are not re-parsed.
-  const ModelConfig& cfg = layout.config;
-  size_t i = 0;
-  auto next = [&]() { return base + layout.tensors[i++].offset; };
-  out->tok_emb = next();
-  out->lm_head = cfg.tie_embeddings ? nullptr : next();
-  out->skip_weights = cfg.num_skips() > 0 ? next() : nullptr;
-  out->blocks.assign(cfg.num_layers, BlockParams{});
-  for (BlockParams& b : out->blocks) {
-    b.c_q = next();
-    b.c_k = next();
-    b.c_v = next();
-    b.proj = next();
-    b.q_gain = next();
-    b.fc = next();
-    b.mlp_proj = next();
-    b.attn_scale = next();
-    b.mlp_scale = next();
-    b.resid_mix = next();
-  }
-}
 
 Status param_store_init(const ModelConfig& cfg, ParamStore* out) {
   GOLF_RETURN_IF_ERROR(param_layout_build(cfg, &out->layout));
@@ -102,6 +27,24 @@ float* param_store_param(ParamStore* s, const std::string& name) {
 float* param_store_grad(ParamStore* s, const std::string& name) {
   const ParamInfo* t = s->layout.find(name);
   return t ? s->grads + t->offset : nullptr;
+}
+
+void params_init(ParamStore* s, uint64_t seed, const InitOptions& opt) {
+  params_init(s->layout, s->params, seed, opt);
+}
+
+Status params_save(const std::string& path, const ParamStore& s) { return params_save(path, s.layout, s.params); }
+
+Status param_store_load(const std::string& path, ParamStore* out) {
+  TensorFile file;
+  GOLF_RETURN_IF_ERROR(tensor_file_read(path, &file));
+  auto it = file.metadata.find("golf.config");
+  if (it == file.metadata.end())
+    return Status(StatusCode::bad_format, path + ": no 'golf.config' metadata (write it with golf_gpt.save_weights)");
+  ModelConfig cfg;
+  GOLF_RETURN_IF_ERROR(model_config_from_json(it->second, &cfg).prefix(path + ": "));
+  GOLF_RETURN_IF_ERROR(param_store_init(cfg, out));
+  return params_load_buffer(file, out->layout, out->params).prefix(path + ": ");
 }
 
 }  // namespace golf::train_cpu

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "cpu/params.h"      // defines: train_cpu::ParamLayout
+#include "params/param_layout.h"  // defines: train_cpu::ParamLayout
 #include "dtype.h"           // defines: Dtype, Codec
 #include "quant.h"           // defines: QuantError
 #include "status.h"

@@ -29,7 +29,7 @@ void usage(FILE* f) {
       "artifact summary: model file bytes + compressed code bytes against the challenge's 16,000,000-byte budget.\n"
       "\n"
       "inputs:\n"
-      "  --params FILE        safetensors parameters: a parameter file (trainer/cpu/param_io.h), a golf-train\n"
+      "  --params FILE        safetensors parameters: a parameter file (trainer/params/param_io.h), a golf-train\n"
       "                       checkpoint, or a PyTorch export; F32, F16 or BF16 tensors named as format/SPEC.md §3.1\n"
       "  --prefix P           tensor names in the file are P + SPEC name (default: found from the names: '' when\n"
       "                       'tok_emb.weight' exists, else the one prefix of '...tok_emb.weight')\n"

@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "cpu/param_io.h"
+#include "params/param_io.h"
 #include "mapped_file.h"  // defines: read_file_bytes
 #include "safetensors.h"
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "aligned_buffer.h"
-#include "cpu/params.h"      // defines: train_cpu::ParamLayout
+#include "params/param_layout.h"  // defines: train_cpu::ParamLayout
 #include "export.h"          // defines: ExportProvenance
 #include "status.h"
 #include "tokenizer_data.h"

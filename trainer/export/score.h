@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "cpu/params.h"      // defines: train_cpu::ParamLayout
+#include "params/param_layout.h"  // defines: train_cpu::ParamLayout
 #include "model_weights.h"   // defines: ComputeMode
 #include "status.h"
 #include "tokenizer_data.h"  // defines: TokenizerData

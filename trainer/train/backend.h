@@ -20,13 +20,13 @@
 #include <string>
 #include <vector>
 
-#include "communicator.h"    // defines: Communicator
-#include "cpu/init.h"        // defines: InitOptions
-#include "cpu/optimizer.h"   // defines: OptimizerConfig
-#include "cpu/param_io.h"    // defines: TensorRef, TensorFile
-#include "cpu/params.h"      // defines: ParamLayout
-#include "model_config.h"    // defines: ModelConfig
-#include "status.h"          // defines: Status
+#include "communicator.h"          // defines: Communicator
+#include "cpu/optimizer.h"         // defines: OptimizerConfig (the reference's hyperparameters)
+#include "model_config.h"          // defines: ModelConfig
+#include "params/init.h"           // defines: InitOptions
+#include "params/param_io.h"       // defines: TensorRef, TensorFile
+#include "params/param_layout.h"   // defines: ParamLayout
+#include "status.h"                // defines: Status
 
 namespace golf::train {
 
@@ -36,8 +36,8 @@ struct BackendSetup {
   std::string device;              // cuda: "" (the rank's local device) or "cuda:N"; cpu: ignored
   std::string precision = "bf16";  // cuda: "bf16" (default, the challenge's) or "fp32" (tight parity); cpu: fp32
   ModelConfig model;
-  OptimizerConfig optimizer;
-  InitOptions init;
+  train_cpu::OptimizerConfig optimizer;
+  train_cpu::InitOptions init;
   uint64_t seed = 1337;
   int seq_len = 1024;
   int train_rows = 1;        // sequences per micro-batch on this rank
@@ -80,11 +80,11 @@ class TrainBackend {
   virtual std::string name() const = 0;
   // For run.log: "cpu, 2 threads" / "cuda:0 NVIDIA H200, bf16, cuBLASLt 13.0".
   virtual std::string describe() const = 0;
-  virtual const ParamLayout& layout() const = 0;
+  virtual const train_cpu::ParamLayout& layout() const = 0;
   virtual MemoryReport memory() const = 0;
 
   // Parameters from the seed (params_init; every rank the same), optimizer state and EMA reset.
-  virtual Status init_params(uint64_t seed, const InitOptions& init) = 0;
+  virtual Status init_params(uint64_t seed, const train_cpu::InitOptions& init) = 0;
 
   // One optimizer step: zero the gradients; for each micro-batch a forward and a backward with the loss scaled by
   // 1/micro; the gradient average over ranks; clipping; Muon + Adam with LR = base · lr_mul and Muon momentum of
@@ -116,5 +116,14 @@ Status make_train_backend(const BackendSetup& setup, std::unique_ptr<TrainBacken
 
 // Whether this build can make a "cuda" backend (the CUDA trainer module was built).
 bool cuda_backend_built();
+
+// The memory check of make_train_backend, for tests and the log: MemAvailable of /proc/meminfo in bytes (0 when
+// unknown); the plan as one line; refused (invalid_argument naming the flags that lower it) when `copies` plans
+// (ranks on this machine) exceed plan.available, unless `force` or the available memory is unknown.
+size_t host_memory_available();
+std::string memory_report_text(const MemoryReport& r, int copies = 1);
+Status check_memory_plan(const MemoryReport& plan, int copies, bool force);
+// Ranks of this job on this machine (mpirun's local size; 1 outside MPI).
+int ranks_on_this_machine();
 
 }  // namespace golf::train

@@ -122,18 +122,23 @@ std::string checkpoint_file_name(int64_t step) {
 
 Status checkpoint_write(const std::string& dir, const ParamStore& ps, const OptimizerState& opt,
                         const CheckpointMeta& meta, int keep, std::string* path_out) {
+  std::vector<TensorRef> refs = train_cpu::layout_tensor_refs(ps.layout, ps.params, "param.");
+  for (const TensorRef& r : train_cpu::optimizer_state_refs(opt)) refs.push_back(r);
+  return checkpoint_write(dir, ps.layout.config, refs, {{"golf.adam_step", std::to_string(opt.adam_step)}}, meta,
+                          keep, path_out);
+}
+
+Status checkpoint_write(const std::string& dir, const ModelConfig& config, const std::vector<TensorRef>& refs,
+                        const std::map<std::string, std::string>& state_metadata, const CheckpointMeta& meta, int keep,
+                        std::string* path_out) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return io_error("cannot create directory: " + ec.message(), dir);
 
-  std::vector<TensorRef> refs = train_cpu::layout_tensor_refs(ps.layout, ps.params, "param.");
-  for (const TensorRef& r : train_cpu::optimizer_state_refs(opt)) refs.push_back(r);
-
-  std::map<std::string, std::string> md;
+  std::map<std::string, std::string> md = state_metadata;
   md["golf.kind"] = kKind;
   md["golf.checkpoint_version"] = std::to_string(kCheckpointVersion);
-  md["golf.config"] = model_config_to_json(ps.layout.config);
-  md["golf.adam_step"] = std::to_string(opt.adam_step);
+  md["golf.config"] = model_config_to_json(config);
   md["golf.step"] = std::to_string(meta.step);
   md["golf.training_time_ms"] = format_double(meta.training_time_ms);
   md["golf.tokens_seen"] = std::to_string(meta.tokens_seen);

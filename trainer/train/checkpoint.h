@@ -1,11 +1,12 @@
 // checkpoint.h: golf-train's checkpoints: everything a run needs to continue bit-identically, in one safetensors
 // file OUT/checkpoints/step_NNNNNNNN.safetensors:
 //   tensors  "param.<name>" (the parameters), "muon.momentum.<name>", "adam.m.<name>", "adam.v.<name>" (the
-//            optimizer state, trainer/cpu/optimizer.h);
+//            optimizer state, trainer/cpu/optimizer.h), "ema.<name>" (the EMA weights, with --ema-decay);
 //   metadata golf.kind, golf.checkpoint_version, golf.config (model), golf.adam_step, golf.step,
 //            golf.training_time_ms, golf.tokens_seen, golf.loader_state (the 72-byte LoaderState, hex), golf.seed,
 //            golf.options (every option, JSON), golf.data (the training data's fingerprint), golf.tokenizer_sha256,
-//            golf.world_size, golf.threads, golf.content_sha256 (SHA-256 over every tensor's name and bytes, in
+//            golf.world_size, golf.threads, golf.backend and golf.precision (which backend wrote it),
+//            golf.content_sha256 (SHA-256 over every tensor's name and bytes, in
 //            name order: detects a damaged file that still parses).
 // There is no other random state: the init is a pure function of the seed (cpu/init.h) and the shuffled loader's
 // order a pure function of (seed, position), which the loader state holds.
@@ -18,11 +19,12 @@
 #include <string>
 #include <vector>
 
-#include "cpu/optimizer.h"  // defines: OptimizerState
-#include "cpu/param_io.h"   // defines: TensorFile
-#include "cpu/params.h"     // defines: ParamStore
-#include "loader.h"         // defines: data::LoaderState
-#include "status.h"         // defines: Status
+#include "cpu/optimizer.h"     // defines: OptimizerState
+#include "cpu/params.h"        // defines: ParamStore
+#include "loader.h"            // defines: data::LoaderState
+#include "model_config.h"      // defines: ModelConfig
+#include "params/param_io.h"   // defines: TensorFile, TensorRef
+#include "status.h"            // defines: Status
 
 namespace golf::train {
 
@@ -45,7 +47,12 @@ struct CheckpointMeta {
 std::string checkpoint_file_name(int64_t step);
 
 // Writes the checkpoint of `meta.step` into dir (created if needed), updates dir/latest, keeps the newest `keep`
-// checkpoints. *path_out = the file written.
+// checkpoints. *path_out = the file written. `state` and `state_metadata` are a backend's checkpoint_refs (at least
+// golf.adam_step); `config` is the model's.
+Status checkpoint_write(const std::string& dir, const ModelConfig& config, const std::vector<train_cpu::TensorRef>& state,
+                        const std::map<std::string, std::string>& state_metadata, const CheckpointMeta& meta, int keep,
+                        std::string* path_out);
+// The same for the CPU trainer's ParamStore and OptimizerState directly.
 Status checkpoint_write(const std::string& dir, const train_cpu::ParamStore& ps, const train_cpu::OptimizerState& opt,
                         const CheckpointMeta& meta, int keep, std::string* path_out);
 

@@ -269,6 +269,11 @@ const std::vector<Flag>& flag_table() {
     t.push_back(real_flag("grad-clip-norm", &O::grad_clip_norm, 0.0, 1e9, false, "optimizer", M,
                           "clip the global gradient norm to this (0: off)"));
     t.push_back(seed_flag());
+    t.push_back(real_flag("ema-decay", &O::ema_decay, 0.0, 0.999999, false, "optimizer", M,
+                          "keep fp32 EMA weights, ema = D ema + (1 - D) param after every step, and validate and "
+                          "export them instead of the parameters (e.g. 0.997; 0: off)", "D"));
+    t.push_back(int_flag("ema-start-step", &O::ema_start_step, 0, int64_t(1) << 40, "optimizer", M,
+                         "the EMA copies the parameters until N steps are done, then averages"));
     // data order
     t.push_back(choice_flag("loader", &O::loader, {"sequential", "shuffled"}, "data", M,
                             "sequential = the challenge's TokenStream; shuffled = seeded windows in random order"));
@@ -294,6 +299,25 @@ const std::vector<Flag>& flag_table() {
                          "mpirun); results are bit-reproducible for a fixed thread count only"));
     t.push_back(choice_flag("comm", &O::comm, {"auto", "single", "mpi"}, "machine", C,
                             "data parallelism: auto = MPI when launched by mpirun, else single process"));
+    t.push_back(choice_flag("backend", &O::backend, {"cpu", "cuda"}, "machine", C,
+                            "where the math runs; a checkpoint resumes on either backend"));
+    t.push_back(choice_flag("precision", &O::precision, {"bf16", "fp32"}, "machine", C,
+                            "cuda: bf16 activations and GEMMs (the challenge's) or fp32 everywhere (parity with "
+                            "the CPU); the CPU backend always computes in fp32"));
+    t.push_back(string_flag("device", &O::device, "machine", C,
+                            "cuda: the GPU (default: the rank's local GPU)", "cuda:N"));
+    {
+      Flag f = make_flag("force", "", "machine",
+                         "start even when the memory plan exceeds the machine's available memory");
+      f.arity = Arity::none;
+      f.stored = false;
+      f.get = [](const TrainOptions& o) { return std::string(o.force ? "1" : "0"); };
+      f.set = [](const std::string&, TrainOptions* o) {
+        o->force = true;
+        return Status::Ok();
+      };
+      t.push_back(f);
+    }
     // export
     t.push_back(string_flag("export-recipe", &O::export_recipe, "export", C,
                             "quantization recipe of the final .golf (trainer/export/recipes.h: challenge, q8, q6, q5, "

@@ -4,6 +4,7 @@
 #include "options.h"
 
 
+#include "backend.h"       // defines: cuda_backend_built
 #include "option_flags.h"  // defines: Flag, flag_table, find_flag
 #include "text_format.h"   // defines: format_double, json_quote
 
@@ -156,6 +157,12 @@ Status validate_options(const TrainOptions& o) {
     return fail("--schedule time-fraction needs --warmdown-frac in (0, 1]");
   if (o.schedule == ScheduleKind::wallclock && o.max_wallclock_seconds <= 0)
     return fail("--schedule wallclock needs --max-wallclock-seconds > 0");
+  if (o.backend == "cuda" && !cuda_backend_built())
+    return fail("--backend cuda: golf-train was built without the CUDA trainer (use --backend cpu)");
+  if (!o.device.empty() && o.backend != "cuda") return fail("--device " + o.device + ": only --backend cuda has devices");
+  if (!o.device.empty() && (o.device.compare(0, 5, "cuda:") != 0 || o.device.size() == 5 ||
+                            o.device.find_first_not_of("0123456789", 5) != std::string::npos))
+    return fail("--device " + o.device + ": expected cuda:N");
   // Batch divisibility is checked against the world size in the trainer (check_batch_request).
   return Status::Ok();
 }
@@ -195,6 +202,7 @@ Status merge_resume_options(const std::map<std::string, std::string>& stored, co
   o.resume = args.options.resume;
   o.overwrite = args.options.overwrite;
   o.pause_at_step = args.options.pause_at_step;
+  o.force = args.options.force;
   std::vector<std::string> conflicts;
   for (const std::string& name : args.explicit_flags) {
     const Flag* f = find_flag(name);

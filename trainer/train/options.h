@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "cpu/init.h"       // defines: InitOptions
+#include "params/init.h"       // defines: InitOptions
 #include "cpu/optimizer.h"  // defines: OptimizerConfig
 #include "model_config.h"   // defines: ModelConfig
 #include "status.h"         // defines: Status
@@ -74,6 +74,8 @@ struct TrainOptions {
   float beta1 = 0.9f, beta2 = 0.95f, adam_eps = 1e-8f;
   float grad_clip_norm = 0.0f;  // 0: off
   uint64_t seed = 1337;
+  float ema_decay = 0.0f;       // 0: no EMA; else fp32 EMA weights, validated and exported instead of the raw ones
+  int64_t ema_start_step = 0;   // the EMA copies the parameters until this many steps are done
 
   // ---- data
   std::string loader = "sequential";  // "sequential" (the challenge's TokenStream) or "shuffled"
@@ -90,6 +92,10 @@ struct TrainOptions {
   // ---- machine
   int threads = 0;  // 0: all cores (OpenMP's default)
   std::string comm = "auto";  // "auto", "single", "mpi"
+  std::string backend = "cpu";     // "cpu" or "cuda" (backend.h)
+  std::string precision = "bf16";  // cuda: "bf16" or "fp32"; the CPU always computes in fp32
+  std::string device;              // cuda: "" (the rank's local GPU) or "cuda:N"
+  bool force = false;              // start even when the memory plan exceeds the available memory (not stored)
 
   // ---- export
   std::string export_recipe = "challenge";  // trainer/export/recipes.h
@@ -145,5 +151,7 @@ std::string options_to_json(const TrainOptions& o);
 ModelConfig model_config_from_options(const TrainOptions& o, int bos_id);
 train_cpu::OptimizerConfig optimizer_config_from_options(const TrainOptions& o);
 train_cpu::InitOptions init_options_from_options(const TrainOptions& o);
+// Whether validation and export use the EMA weights.
+inline bool use_ema(const TrainOptions& o) { return o.ema_decay > 0; }
 
 }  // namespace golf::train

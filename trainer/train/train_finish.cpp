@@ -4,8 +4,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <vector>
 
-#include "cpu/param_io.h"  // defines: params_save
+#include "params/param_io.h"  // defines: params_save
 #include "loss_plot.h"     // defines: write_loss_plot
 #include "text_format.h"   // defines: strprintf
 #include "train_run.h"
@@ -32,7 +33,7 @@ std::string summary_text(const train_export::ArtifactSummary& s) {
   return text;
 }
 
-Status export_and_score(TrainRun* run, const TrainOutcome& outcome) {
+Status export_and_score(TrainRun* run, const TrainOutcome& outcome, const std::vector<float>& params) {
   const TrainOptions& o = run->options;
   train_export::ExportRunOptions ro;
   train_export::ExportOptions& eo = ro.export_options;
@@ -58,7 +59,8 @@ Status export_and_score(TrainRun* run, const TrainOutcome& outcome) {
   ro.allow_over_budget = true;
   train_export::ExportReport er;
   train_export::ArtifactSummary sum;
-  GOLF_RETURN_IF_ERROR(train_export::export_and_score(run->ps.layout, run->ps.params, run->tokenizer, ro, &er, &sum)
+  GOLF_RETURN_IF_ERROR(train_export::export_and_score(run->backend->layout(), params.data(), run->tokenizer, ro, &er,
+                                                      &sum)
                            .prefix("export: "));
   if (outcome.has_final_val) {
     const ValResult& v = outcome.final_val;
@@ -107,9 +109,13 @@ Status train_finish(TrainRun* run, const TrainOutcome& outcome) {
                                       (long long)outcome.steps,
                                       outcome.has_final_val ? outcome.final_val.val_bpb : 0.0);
   GOLF_RETURN_IF_ERROR(write_loss_plot(run->log.metrics_path(), svg, title));
+  // The weights the final validation scored: the EMA weights with --ema-decay, else the parameters.
+  const train_cpu::ParamLayout& layout = run->backend->layout();
+  std::vector<float> params(layout.total);
+  GOLF_RETURN_IF_ERROR(run->backend->params_to_host(params.data(), use_ema(o)));
   const std::string params_path = (fs::path(o.out_dir) / "final.safetensors").string();
-  GOLF_RETURN_IF_ERROR(train_cpu::params_save(params_path, run->ps));
-  run->log.line("wrote " + svg + ", " + params_path);
+  GOLF_RETURN_IF_ERROR(train_cpu::params_save(params_path, layout, params.data()));
+  run->log.line("wrote " + svg + ", " + params_path + (use_ema(o) ? " (EMA weights)" : ""));
 
   const double tok_s = outcome.training_time_ms > 0 ? run->tokens_seen / (outcome.training_time_ms / 1000.0) : 0;
   run->log.line(strprintf("done: %lld steps, %lld tokens, train_time %.1fs, %.0f training tokens/s; wallclock %.1fs "
@@ -126,7 +132,7 @@ Status train_finish(TrainRun* run, const TrainOutcome& outcome) {
                      .add("tok_s", tok_s)
                      .add("val_loss", outcome.final_val.val_loss)
                      .add("val_bpb", outcome.final_val.val_bpb));
-  if (o.export_model) GOLF_RETURN_IF_ERROR(export_and_score(run, outcome));
+  if (o.export_model) GOLF_RETURN_IF_ERROR(export_and_score(run, outcome, params));
   return Status::Ok();
 }
 

@@ -1,6 +1,8 @@
-// train_loop.cpp: the training loop of train_gpt.py (challenge.md §1.5) on the CPU core: each iteration first
+// train_loop.cpp: the training loop of train_gpt.py (challenge.md §1.5) over a TrainBackend: each iteration first
 // validates (every val_loss_every steps and at the end), then checkpoints (on cadence, at the end, on a signal),
 // then takes one optimizer step of grad_accum micro-batches with the gradients averaged over ranks.
+// A stop signal in a single process is also polled inside validations and between micro-batches: the interrupted
+// validation or step is dropped, and the checkpoint is that of the step's start.
 //
 // Time: training_time_ms counts only the steps. It advances at the end of each step, by the time since the
 // previous step ended (or since the last validation/checkpoint finished), and is agreed across ranks with an
@@ -11,7 +13,6 @@
 
 #include "checkpoint.h"    // defines: checkpoint_write, CheckpointMeta
 #include "cpu/matmul.h"    // defines: threads_count
-#include "cpu/init.h"      // defines: params_init
 #include "schedule.h"      // defines: lr_multiplier
 #include "stop_signal.h"   // defines: stop_signal_received
 #include "text_format.h"   // defines: strprintf
@@ -21,38 +22,33 @@ namespace golf::train {
 
 namespace {
 
-// One optimizer step: grad_accum micro-batches (loss scaled by 1/grad_accum), gradient average across ranks,
-// optional clipping, the update. *loss = mean training loss over the step's micro-batches and ranks.
-Status train_step(TrainRun* run, int64_t step, double lr_mul, double* loss) {
+// The stop flag as the backend and validation poll it. Only a single process stops inside a step or a validation:
+// ranks would see a signal at different moments, and one leaving a step early would wait forever in the others'
+// all-reduce; with ranks, the flag is agreed between steps (train_loop).
+bool stop_requested() { return stop_signal_received() != 0; }
+bool (*stop_poll(const TrainRun* run))() { return run->comm->world_size() == 1 ? stop_requested : nullptr; }
+
+// One optimizer step: grad_accum micro-batches from the loader, then the backend's step (forward/backward of each,
+// gradient average across ranks, clipping, the update). *loss = mean training loss over the micro-batches and
+// ranks. Cancelled (a stop request between micro-batches): nothing changed, the loader is put back.
+Status train_step(TrainRun* run, int64_t step, double lr_mul, double* loss, bool (*should_stop)()) {
   const TrainOptions& o = run->options;
-  train_cpu::param_store_zero_grads(&run->ps);
   const data::BatchRequest req{o.train_batch_tokens, o.seq_len, run->grad_accum, run->comm->rank(),
                                run->comm->world_size()};
-  const int rows = (int)(run->local_tokens / o.seq_len);
-  double loss_sum = 0;
+  const data::LoaderState before = run->loader->state();
   for (int micro = 0; micro < run->grad_accum; micro++) {
-    GOLF_RETURN_IF_ERROR(run->loader->next_batch(req, run->batch_x.data(), run->batch_y.data()));
-    double micro_loss = 0;
-    GOLF_RETURN_IF_ERROR(train_cpu::model_forward(run->ps, &run->train_acts, run->batch_x.data(),
-                                                  run->batch_y.data(), rows, o.seq_len, &micro_loss));
-    GOLF_RETURN_IF_ERROR(train_cpu::model_backward(&run->ps, &run->train_acts, 1.0f / (float)run->grad_accum));
-    loss_sum += micro_loss;
+    GOLF_RETURN_IF_ERROR(run->loader->next_batch(req, run->batch_x.data() + micro * run->local_tokens,
+                                                 run->batch_y.data() + micro * run->local_tokens));
   }
-  if (run->comm->world_size() > 1) {
-    GOLF_RETURN_IF_ERROR(run->comm->all_reduce_avg(run->ps.grads, run->ps.layout.total));
-    GOLF_RETURN_IF_ERROR(run->comm->all_reduce_sum(&loss_sum, 1));
-  }
-  *loss = loss_sum / ((double)run->grad_accum * run->comm->world_size());
-  if (o.grad_clip_norm > 0) {
-    // torch.nn.utils.clip_grad_norm_: scale by max_norm / (norm + 1e-6) when that is below 1.
-    double sq = 0;
-    for (size_t i = 0; i < run->ps.layout.total; i++) sq += (double)run->ps.grads[i] * run->ps.grads[i];
-    const double coef = o.grad_clip_norm / (std::sqrt(sq) + 1e-6);
-    if (coef < 1.0) {
-      for (size_t i = 0; i < run->ps.layout.total; i++) run->ps.grads[i] *= (float)coef;
-    }
-  }
-  return train_cpu::optimizer_step(&run->opt, &run->ps, (float)lr_mul, step);
+  StepBatch batch;
+  batch.x = run->batch_x.data();
+  batch.y = run->batch_y.data();
+  batch.micro = run->grad_accum;
+  batch.rows = (int)(run->local_tokens / o.seq_len);
+  batch.T = o.seq_len;
+  Status st = run->backend->train_step(batch, lr_mul, step, loss, should_stop);
+  if (st.code() == StatusCode::cancelled) GOLF_RETURN_IF_ERROR(run->loader->restore(before));
+  return st;
 }
 
 // train_gpt.py's warm-up: steps that run and are then undone (the model, optimizer and loader go back to their
@@ -60,21 +56,18 @@ Status train_step(TrainRun* run, int64_t step, double lr_mul, double* loss) {
 Status warmup(TrainRun* run) {
   for (int i = 0; i < run->options.warmup_steps; i++) {
     double loss = 0;
-    GOLF_RETURN_IF_ERROR(train_step(run, i, 1.0, &loss));
+    GOLF_RETURN_IF_ERROR(train_step(run, i, 1.0, &loss, nullptr));
     run->log.line(strprintf("warmup_step:%d/%d", i + 1, run->options.warmup_steps));
   }
-  train_cpu::params_init(&run->ps, run->options.seed, init_options_from_options(run->options));
-  GOLF_RETURN_IF_ERROR(run->comm->broadcast(run->ps.params, run->ps.layout.total * sizeof(float), 0));
-  run->opt = train_cpu::OptimizerState();
-  GOLF_RETURN_IF_ERROR(
-      train_cpu::optimizer_init(run->ps.layout, optimizer_config_from_options(run->options), &run->opt));
+  GOLF_RETURN_IF_ERROR(run->backend->init_params(run->options.seed, init_options_from_options(run->options)));
   return run->loader->restore(run->initial_loader_state);
 }
 
 Status validate(TrainRun* run, bool final, ValResult* out) {
   const int64_t n = final ? run->val_tokens_full : run->val_tokens_periodic;
-  GOLF_RETURN_IF_ERROR(run_validation(run->ps, &run->eval_acts, run->val_tokens.data(), n, run->options.seq_len,
-                                      run->val_rows, *run->byte_counter, run->comm, out));
+  GOLF_RETURN_IF_ERROR(run_validation(run->backend.get(), use_ema(run->options), run->val_tokens.data(), n,
+                                      run->options.seq_len, run->val_rows, *run->byte_counter, run->comm,
+                                      stop_poll(run), out));
   const TrainOptions& o = run->options;
   const double step_avg = run->training_time_ms / (double)std::max<int64_t>(run->step, 1);
   run->log.line(strprintf("step:%lld/%lld val_loss:%.4f val_bpb:%.4f train_time:%.0fms step_avg:%.2fms "
@@ -108,8 +101,11 @@ Status write_checkpoint(TrainRun* run, const char* reason, std::string* path) {
     meta.tokenizer_sha256 = run->tokenizer_sha256;
     meta.world_size = run->comm->world_size();
     meta.threads = train_cpu::threads_count();
-    GOLF_RETURN_IF_ERROR(checkpoint_write(checkpoint_dir(run->options), run->ps, run->opt, meta,
-                                          run->options.keep_checkpoints, path));
+    std::vector<train_cpu::TensorRef> state;
+    std::map<std::string, std::string> state_metadata;
+    GOLF_RETURN_IF_ERROR(run->backend->checkpoint_refs(&state, &state_metadata));
+    GOLF_RETURN_IF_ERROR(checkpoint_write(checkpoint_dir(run->options), run->backend->layout().config, state,
+                                          state_metadata, meta, run->options.keep_checkpoints, path));
     run->log.line(strprintf("checkpoint: step %lld (%s) -> %s (%.2fs)", (long long)run->step, reason, path->c_str(),
                             now_seconds() - t0));
     run->log.event(JsonLine()
@@ -142,8 +138,15 @@ Status train_loop(TrainRun* run, TrainOutcome* out) {
     if (!stop_signal && (!skip_top || last_step)) {
       if (last_step || (o.val_loss_every > 0 && run->step % o.val_loss_every == 0)) {
         ValResult v;
-        GOLF_RETURN_IF_ERROR(validate(run, last_step, &v));
-        if (last_step) out->final_val = v, out->has_final_val = true;
+        Status st = validate(run, last_step, &v);
+        if (st.code() == StatusCode::cancelled) {
+          // Stopped inside the validation: no val line for this step; the checkpoint below is the step's.
+          stop_signal = stop_signal_received();
+          run->log.line(strprintf("validation at step %lld interrupted by the stop request", (long long)run->step));
+        } else {
+          GOLF_RETURN_IF_ERROR(st);
+          if (last_step) out->final_val = v, out->has_final_val = true;
+        }
       }
     }
     const bool cadence_due = o.checkpoint_every > 0 && run->step > 0 && run->step % o.checkpoint_every == 0;
@@ -186,7 +189,13 @@ Status train_loop(TrainRun* run, TrainOutcome* out) {
 
     const double lr_mul = lr_multiplier(sched, run->step, run->training_time_ms);
     double loss = 0;
-    GOLF_RETURN_IF_ERROR(train_step(run, run->step, lr_mul, &loss));
+    Status st = train_step(run, run->step, lr_mul, &loss, stop_poll(run));
+    if (st.code() == StatusCode::cancelled) {
+      // Stopped between micro-batches: the step never happened; checkpoint the state before it.
+      stop_signal = stop_signal_received();
+      continue;
+    }
+    GOLF_RETURN_IF_ERROR(st);
     run->step++;
     run->tokens_seen += run->step_tokens;
 

@@ -10,11 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "backend.h"         // defines: TrainBackend, MemoryReport
 #include "byte_count.h"      // defines: ByteCounter
 #include "communicator.h"    // defines: Communicator
-#include "cpu/model.h"       // defines: Activations
-#include "cpu/optimizer.h"   // defines: OptimizerState
-#include "cpu/params.h"      // defines: ParamStore
 #include "loader.h"          // defines: data::TrainLoader, data::LoaderState
 #include "options.h"         // defines: TrainOptions, ParsedArgs
 #include "run_log.h"         // defines: RunLog
@@ -59,11 +57,10 @@ struct TrainRun {
   std::string tokenizer_path, tokenizer_sha256;
   std::unique_ptr<ByteCounter> byte_counter;
 
-  // Model and optimizer.
-  train_cpu::ParamStore ps;
-  train_cpu::OptimizerState opt;
-  train_cpu::Activations train_acts, eval_acts;
-  std::vector<int32_t> batch_x, batch_y;  // one micro-batch (local_tokens)
+  // Model and optimizer: the backend owns parameters, optimizer state, EMA and activations.
+  std::unique_ptr<TrainBackend> backend;
+  MemoryReport memory;                    // the backend's plan, as logged
+  std::vector<int32_t> batch_x, batch_y;  // one step's micro-batches (grad_accum, local_tokens)
 
   // Progress (what a checkpoint restores).
   int64_t step = 0;
@@ -91,7 +88,8 @@ struct TrainOutcome {
 
 Status train_loop(TrainRun* run, TrainOutcome* out);
 
-// Rank 0: OUT/loss.svg, OUT/final.safetensors (the parameters, trainer/cpu/param_io.h format), and, with
+// Rank 0: OUT/loss.svg, OUT/final.safetensors (the parameters, or the EMA weights with --ema-decay; the
+// trainer/params/param_io.h format), and, with
 // --export 1, OUT/model.golf (or --export-path) scored by the runtime on all validation tokens. Other ranks return.
 Status train_finish(TrainRun* run, const TrainOutcome& outcome);
 

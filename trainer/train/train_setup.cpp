@@ -1,5 +1,6 @@
 // train_setup.cpp: everything before the first step: options (merged with the checkpoint's on --resume), data,
-// tokenizer, model, optimizer, activation arenas, the restored state, and the run-log header.
+// tokenizer, the backend (model, optimizer, activation arenas: planned, checked against the memory available, then
+// allocated), the restored state, and the run-log header.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -8,9 +9,8 @@
 #include <thread>
 
 #include "checkpoint.h"     // defines: checkpoint_read, checkpoint_restore, checkpoint_resolve
-#include "cpu/init.h"       // defines: params_init
 #include "cpu/matmul.h"     // defines: threads_init, threads_count
-#include "cpu/param_io.h"   // defines: model_config_to_json
+#include "params/param_io.h"  // defines: TensorFile
 #include "manifest.h"       // defines: data::read_manifest
 #include "mapped_file.h"    // defines: read_file_bytes
 #include "sha256.h"         // defines: data::sha256_hex
@@ -176,29 +176,37 @@ Status setup_model(TrainRun* run) {
   const TrainOptions& o = run->options;
   const ModelConfig cfg = model_config_from_options(o, run->tokenizer.bos_id >= 0 ? run->tokenizer.bos_id : 1);
   GOLF_RETURN_IF_ERROR(cfg.validate().prefix("model: "));
-  GOLF_RETURN_IF_ERROR(train_cpu::param_store_init(cfg, &run->ps));
-  train_cpu::params_init(&run->ps, o.seed, init_options_from_options(o));
-  // Every rank initializes identically from the seed; the broadcast makes that a guarantee, not an assumption.
-  GOLF_RETURN_IF_ERROR(run->comm->broadcast(run->ps.params, run->ps.layout.total * sizeof(float), 0));
-  GOLF_RETURN_IF_ERROR(train_cpu::optimizer_init(run->ps.layout, optimizer_config_from_options(o), &run->opt));
-  const int rows = (int)(run->local_tokens / o.seq_len);
-  Status st = train_cpu::activations_init(cfg, rows, o.seq_len, &run->train_acts, true);
-  if (!st.ok()) {
-    // The arena holds every activation of one micro-batch; the baseline's 65,536-token micro-batch needs about
-    // 21 GB on the CPU.
-    return st.prefix("activations for a micro-batch of " + std::to_string(run->local_tokens) +
-                     " tokens: raise --grad-accum (" + std::to_string(run->grad_accum) + " now) to make it smaller: ");
-  }
   const int64_t windows = (run->val_tokens_full - 1) / o.seq_len;
   run->val_rows = (int)std::max<int64_t>(1, std::min<int64_t>(o.val_batch_tokens / o.seq_len, windows));
-  GOLF_RETURN_IF_ERROR(train_cpu::activations_init(cfg, run->val_rows, o.seq_len, &run->eval_acts, false));
-  run->batch_x.resize((size_t)run->local_tokens);
-  run->batch_y.resize((size_t)run->local_tokens);
+  BackendSetup bs;
+  bs.backend = o.backend;
+  bs.device = o.device;
+  bs.precision = o.precision;
+  bs.model = cfg;
+  bs.optimizer = optimizer_config_from_options(o);
+  bs.init = init_options_from_options(o);
+  bs.seed = o.seed;
+  bs.seq_len = o.seq_len;
+  bs.train_rows = (int)(run->local_tokens / o.seq_len);
+  bs.eval_rows = run->val_rows;
+  bs.grad_clip_norm = o.grad_clip_norm;
+  bs.ema_decay = o.ema_decay;
+  bs.ema_start_step = o.ema_start_step;
+  bs.threads = train_cpu::threads_count();
+  bs.force_memory = o.force;
+  bs.comm = run->comm;
+  // The baseline's 65,536-token micro-batch needs about 21 GB of activations on the CPU; the check says which
+  // flags lower it.
+  GOLF_RETURN_IF_ERROR(make_train_backend(bs, &run->backend));
+  run->memory = run->backend->memory();
+  GOLF_RETURN_IF_ERROR(run->backend->init_params(o.seed, bs.init));
+  run->batch_x.resize((size_t)run->grad_accum * run->local_tokens);
+  run->batch_y.resize((size_t)run->grad_accum * run->local_tokens);
   return Status::Ok();
 }
 
 Status restore_checkpoint(TrainRun* run, const train_cpu::TensorFile& file, const CheckpointMeta& meta) {
-  GOLF_RETURN_IF_ERROR(checkpoint_restore(file, &run->ps, &run->opt).prefix(run->resumed_from + ": "));
+  GOLF_RETURN_IF_ERROR(run->backend->checkpoint_load(file).prefix(run->resumed_from + ": "));
   if (meta.data_fingerprint != run->data.fingerprint()) {
     return Status(StatusCode::invalid_argument,
                   "--resume: the training data differ from the checkpoint's:\n  checkpoint: " + meta.data_fingerprint +
@@ -216,9 +224,16 @@ Status restore_checkpoint(TrainRun* run, const train_cpu::TensorFile& file, cons
   return Status::Ok();
 }
 
+size_t memory_item(const MemoryReport& r, const std::string& name) {
+  for (const MemoryItem& i : r.items) {
+    if (i.name == name) return i.bytes;
+  }
+  return 0;
+}
+
 void log_header(TrainRun* run, const std::vector<std::string>& changed, const CheckpointMeta* meta) {
   const TrainOptions& o = run->options;
-  const ModelConfig& c = run->ps.layout.config;
+  const ModelConfig& c = run->backend->layout().config;
   RunLog& log = run->log;
   log.line("golf-train" + (run->git_revision.empty() ? std::string(" (no git revision)")
                                                       : " git " + run->git_revision));
@@ -236,6 +251,11 @@ void log_header(TrainRun* run, const std::vector<std::string>& changed, const Ch
                          meta->threads, train_cpu::threads_count()));
   }
   log.line(strprintf("machine: %s, %d threads per rank", run->comm->describe().c_str(), train_cpu::threads_count()));
+  log.line("backend: " + run->backend->describe());
+  log.line("memory: " + memory_report_text(run->memory, ranks_on_this_machine()));
+  if (use_ema(o))
+    log.line(strprintf("ema: decay %s from step %lld; validation and export use the EMA weights",
+                       format_double(o.ema_decay).c_str(), (long long)o.ema_start_step));
   log.line(strprintf("data: train %s: %zu shards, %llu tokens", run->data.train_pattern.c_str(),
                      run->data.train_shards.size(), (unsigned long long)run->data.train_tokens));
   log.line(strprintf("data: val %s: %zu shards, %llu tokens; scored %lld at the end (whole windows of %d), %lld "
@@ -252,8 +272,8 @@ void log_header(TrainRun* run, const std::vector<std::string>& changed, const Ch
   log.line(strprintf("batch: %lld tokens/step = %d ranks x %d micro-steps x %lld seqs x %d; activations %.0f MB, "
                      "validation arena %.0f MB",
                      (long long)run->step_tokens, run->comm->world_size(), run->grad_accum,
-                     (long long)(run->local_tokens / o.seq_len), o.seq_len, run->train_acts.mem.size() / 1e6,
-                     run->eval_acts.mem.size() / 1e6));
+                     (long long)(run->local_tokens / o.seq_len), o.seq_len, memory_item(run->memory, "activations") / 1e6,
+                     memory_item(run->memory, "eval activations") / 1e6));
   log.line(strprintf("schedule: %s, iterations %lld, max_wallclock_seconds %s, warmdown_iters %lld, warmdown_frac %s",
                      schedule_kind_name(o.effective_schedule()), (long long)o.iterations,
                      format_double(o.max_wallclock_seconds).c_str(), (long long)o.warmdown_iters,

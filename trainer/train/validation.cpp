@@ -21,9 +21,8 @@ Status trim_validation_tokens(const std::vector<int32_t>& tokens, int seq_len, i
   return Status::Ok();
 }
 
-Status run_validation(const train_cpu::ParamStore& ps, train_cpu::Activations* arena, const int32_t* tokens,
-                      int64_t n_tokens, int seq_len, int rows, const ByteCounter& bytes, Communicator* comm,
-                      ValResult* out) {
+Status run_validation(const ValForward& forward, const int32_t* tokens, int64_t n_tokens, int seq_len, int rows,
+                      const ByteCounter& bytes, Communicator* comm, bool (*should_stop)(), ValResult* out) {
   const auto t0 = std::chrono::steady_clock::now();
   const std::vector<EvalWindow> windows = plan_eval_windows(n_tokens, seq_len, 0);
   const int64_t W = (int64_t)windows.size(), r = comm->rank(), world = comm->world_size();
@@ -43,9 +42,9 @@ Status run_validation(const train_cpu::ParamStore& ps, train_cpu::Activations* a
       }
       B++;
     }
-    double loss = 0;
-    GOLF_RETURN_IF_ERROR(
-        train_cpu::model_forward(ps, arena, ids.data(), targets.data(), B, (int)L, &loss, nll.data()));
+    if (w0 > first && should_stop && should_stop())
+      return Status(StatusCode::cancelled, "validation stopped on request");
+    GOLF_RETURN_IF_ERROR(forward(ids.data(), targets.data(), B, (int)L, nll.data()));
     for (int b = 0; b < B; b++) {
       const EvalWindow& win = windows[w0 + b];
       for (int64_t t = win.score_from; t < L; t++) {
@@ -65,6 +64,24 @@ Status run_validation(const train_cpu::ParamStore& ps, train_cpu::Activations* a
   out->val_bpb = sums[2] > 0 ? sums[0] / (std::log(2.0) * sums[2]) : 0;
   out->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return Status::Ok();
+}
+
+Status run_validation(TrainBackend* backend, bool use_ema, const int32_t* tokens, int64_t n_tokens, int seq_len,
+                      int rows, const ByteCounter& bytes, Communicator* comm, bool (*should_stop)(), ValResult* out) {
+  const ValForward forward = [&](const int32_t* ids, const int32_t* targets, int B, int T, float* nll) {
+    return backend->eval_nll(ids, targets, B, T, nll, use_ema);
+  };
+  return run_validation(forward, tokens, n_tokens, seq_len, rows, bytes, comm, should_stop, out);
+}
+
+Status run_validation(const train_cpu::ParamStore& ps, train_cpu::Activations* arena, const int32_t* tokens,
+                      int64_t n_tokens, int seq_len, int rows, const ByteCounter& bytes, Communicator* comm,
+                      ValResult* out) {
+  const ValForward forward = [&](const int32_t* ids, const int32_t* targets, int B, int T, float* nll) {
+    double loss = 0;
+    return train_cpu::model_forward(ps, arena, ids, targets, B, T, &loss, nll);
+  };
+  return run_validation(forward, tokens, n_tokens, seq_len, rows, bytes, comm, nullptr, out);
 }
 
 }  // namespace golf::train

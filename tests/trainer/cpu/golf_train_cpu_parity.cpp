@@ -14,11 +14,11 @@
 #include <string>
 #include <vector>
 
-#include "cpu/init.h"
+#include "params/init.h"
 #include "cpu/matmul.h"
 #include "cpu/model.h"
 #include "cpu/optimizer.h"
-#include "cpu/param_io.h"
+#include "params/param_io.h"
 #include "cpu/params.h"
 
 using namespace golf;

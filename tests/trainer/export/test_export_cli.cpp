@@ -11,7 +11,7 @@
 #include <memory>
 
 #include "code_size.h"
-#include "cpu/param_io.h"
+#include "params/param_io.h"
 #include "export_test_util.h"
 #include "golf_file.h"
 #include "shard.h"

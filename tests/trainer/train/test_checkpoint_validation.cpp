@@ -15,7 +15,7 @@
 #include "byte_count.h"
 #include "checkpoint.h"
 #include "communicator.h"
-#include "cpu/init.h"
+#include "params/init.h"
 #include "cpu/matmul.h"
 #include "cpu/model.h"
 #include "loss_plot.h"

@@ -44,11 +44,11 @@ static bool ends_with(const std::string& s, const char* suffix) {
   return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
 }
 
-void params_init(ParamStore* s, uint64_t seed, const InitOptions& opt) {
-  const ModelConfig& cfg = s->layout.config;
-  for (size_t ti = 0; ti < s->layout.tensors.size(); ti++) {
-    const ParamInfo& t = s->layout.tensors[ti];
-    float* x = s->params + t.offset;  // (numel)
+void params_init(const ParamLayout& layout, float* params, uint64_t seed, const InitOptions& opt) {
+  const ModelConfig& cfg = layout.config;
+  for (size_t ti = 0; ti < layout.tensors.size(); ti++) {
+    const ParamInfo& t = layout.tensors[ti];
+    float* x = params + t.offset;  // (numel)
     if (t.name == "tok_emb.weight") {
       fill_normal(x, t.numel, cfg.tie_embeddings ? opt.tied_embed_init_std : 1.0f, seed, ti);
     } else if (t.name == "lm_head.weight" || ends_with(t.name, "attn.proj.weight") ||

@@ -73,9 +73,9 @@ std::vector<TensorRef> layout_tensor_refs(const ParamLayout& layout, const float
   return refs;
 }
 
-Status params_save(const std::string& path, const ParamStore& s) {
-  return tensor_file_write(path, layout_tensor_refs(s.layout, s.params),
-                           {{"golf.config", model_config_to_json(s.layout.config)}, {"golf.kind", "params"}});
+Status params_save(const std::string& path, const ParamLayout& layout, const float* params) {
+  return tensor_file_write(path, layout_tensor_refs(layout, params),
+                           {{"golf.config", model_config_to_json(layout.config)}, {"golf.kind", "params"}});
 }
 
 Status params_load_buffer(const TensorFile& file, const ParamLayout& layout, float* base, const std::string& prefix) {
@@ -88,18 +88,6 @@ Status params_load_buffer(const TensorFile& file, const ParamLayout& layout, flo
     std::memcpy(base + t.offset, file.data.data() + e->offset, t.numel * sizeof(float));
   }
   return Status::Ok();
-}
-
-Status param_store_load(const std::string& path, ParamStore* out) {
-  TensorFile file;
-  GOLF_RETURN_IF_ERROR(tensor_file_read(path, &file));
-  auto it = file.metadata.find("golf.config");
-  if (it == file.metadata.end())
-    return Status(StatusCode::bad_format, path + ": no 'golf.config' metadata (write it with golf_gpt.save_weights)");
-  ModelConfig cfg;
-  GOLF_RETURN_IF_ERROR(model_config_from_json(it->second, &cfg).prefix(path + ": "));
-  GOLF_RETURN_IF_ERROR(param_store_init(cfg, out));
-  return params_load_buffer(file, out->layout, out->params).prefix(path + ": ");
 }
 
 }  // namespace golf::train_cpu

@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "params.h"  // defines: ParamStore
+#include "param_layout.h"  // defines: ParamLayout
 
 namespace golf::train_cpu {
 
@@ -30,6 +30,7 @@ struct InitOptions {
   float tied_embed_init_std = 0.005f;
   float qk_gain_init = 1.5f;
 };
-void params_init(ParamStore* s, uint64_t seed, const InitOptions& opt = InitOptions());
+// Fills `params` (layout.total floats, laid out as `layout`); padding floats are left as they are.
+void params_init(const ParamLayout& layout, float* params, uint64_t seed, const InitOptions& opt = InitOptions());
 
 }  // namespace golf::train_cpu

@@ -11,7 +11,7 @@
 
 #include "config_json.h"   // defines: model_config_to_json, model_config_from_json
 #include "model_config.h"  // defines: ModelConfig
-#include "params.h"        // defines: ParamStore, ParamLayout
+#include "param_layout.h"  // defines: ParamLayout
 #include "status.h"        // defines: Status
 
 namespace golf::train_cpu {
@@ -53,11 +53,9 @@ Status tensor_file_read(const std::string& path, TensorFile* out);
 // prefix + tensor name.
 std::vector<TensorRef> layout_tensor_refs(const ParamLayout& layout, const float* base, const std::string& prefix = "");
 
-// Saves the parameters (metadata: golf.config, golf.kind = "params").
-Status params_save(const std::string& path, const ParamStore& s);
+// Saves the parameters `params` laid out as `layout` (metadata: golf.config, golf.kind = "params").
+Status params_save(const std::string& path, const ParamLayout& layout, const float* params);
 // Copies every layout tensor from `file` into `base` (shapes must match exactly; extra tensors are ignored).
 Status params_load_buffer(const TensorFile& file, const ParamLayout& layout, float* base, const std::string& prefix = "");
-// Builds a ParamStore from the config stored in the file and loads its parameters (grads zeroed).
-Status param_store_load(const std::string& path, ParamStore* out);
 
 }  // namespace golf::train_cpu
