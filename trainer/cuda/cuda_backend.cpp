@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "adam.h"           // defines: adam_update_multi, AdamTensor
-#include "cpu/init.h"       // defines: params_init
+#include "params/init.h"    // defines: params_init
 #include "cpu/optimizer.h"  // defines: OptimizerState, optimizer_init, optimizer_group_lr, muon_momentum_at
-#include "cpu/param_io.h"   // defines: layout_tensor_refs, params_load_buffer
+#include "params/param_io.h"  // defines: layout_tensor_refs, params_load_buffer
 #include "cpu/params.h"     // defines: ParamStore, param_store_init
 #include "cuda_common.h"    // defines: GOLF_CUDA_CHECK, Precision, bf16
 #include "gemm.h"           // defines: GemmContext
