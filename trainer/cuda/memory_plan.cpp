@@ -168,8 +168,8 @@ std::string memory_plan_oom_message(const MemoryPlan& plan, size_t free_bytes, s
   for (size_t i = 0; i < g.size() && i < 2; i++) s += (i ? ", " : "") + g[i].second + " " + mib(g[i].first);
   s += ". Activations scale with the micro-batch: raise --grad-accum (or lower --train-batch-tokens or --seq-len)";
   if (plan.input.act_bytes == 4) s += ", or use --precision bf16 (half the activations)";
-  if (plan.input.ema) s += "; turning the EMA off drops its copy of the weights";
-  return s;
+  if (plan.input.ema) s += "; --ema-decay 0 drops the EMA copy";
+  return s + "; --force starts anyway";
 }
 
 Status memory_plan_check(const MemoryPlan& plan, size_t free_bytes, size_t device_total, bool force) {
