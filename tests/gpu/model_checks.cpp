@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "cpu/matmul.h"       // defines: threads_init
 #include "cpu/model.h"        // defines: model_forward, model_backward, activations_init
 #include "cpu/params.h"       // defines: ParamStore, param_store_init, params_init
 #include "cuda/cuda_backend.h"  // defines: make_cuda_backend
@@ -258,6 +259,7 @@ Status check_resume(const std::string& precision, const SelftestOptions& opt, st
 }
 
 Status run_model(const SelftestOptions& opt, std::vector<CheckResult>* out) {
+  train_cpu::threads_init(0);  // the CPU twins as golf-train runs them: OpenMP threads, single-threaded OpenBLAS
   GOLF_RETURN_IF_ERROR(check_forward_backward<float>(opt, out));
   GOLF_RETURN_IF_ERROR(check_forward_backward<bf16>(opt, out));
   for (const char* p : {"fp32", "bf16"}) {
