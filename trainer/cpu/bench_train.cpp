@@ -4,6 +4,8 @@
 // the RESULT lines printed here. On a machine shared with other jobs, run with OMP_WAIT_POLICY=passive (and the
 // same for the PyTorch side): OpenMP's default spin-waiting at every barrier collapses when cores are oversubscribed.
 //   golf-bench-train [--threads N] [--steps S] [--config cpu-small|baseline|all] [--batch B] [--seq T]
+//   golf-bench-train --backend cuda [--precision bf16|fp32] [--micro K] [--peak-tflops X] [...]: one GPU through the
+//   CUDA backend module (bench_train_cuda.cpp); defaults: baseline, B = 64, T = 1024, 8 micro-batches.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include "params/init.h"  // defines: params_init, rng_hash
+#include "bench_train_cuda.h"  // defines: bench_train_cuda
 #include "matmul.h"     // defines: threads_init, threads_count
 #include "model.h"      // defines: Activations, model_forward, model_backward, model_train_flops_per_token
 #include "optimizer.h"  // defines: OptimizerState, optimizer_step
@@ -109,8 +112,9 @@ static int bench_one(const BenchConfig& bc, int steps) {
 }
 
 int main(int argc, char** argv) {
-  int threads = 2, steps = 5, batch = 0, seq = 0;
-  std::string which = "all";
+  int threads = 2, steps = 5, batch = 0, seq = 0, micro = 8;
+  double peak_tflops = 989;  // H100/H200 SXM dense bf16
+  std::string which = "all", backend = "cpu", precision = "bf16";
   for (int i = 1; i < argc; i++) {
     std::string a = argv[i];
     auto next = [&]() { return i + 1 < argc ? argv[++i] : (char*)"0"; };
@@ -119,12 +123,35 @@ int main(int argc, char** argv) {
     else if (a == "--config") which = next();
     else if (a == "--batch") batch = std::atoi(next());
     else if (a == "--seq") seq = std::atoi(next());
+    else if (a == "--backend") backend = next();
+    else if (a == "--precision") precision = next();
+    else if (a == "--micro") micro = std::atoi(next());
+    else if (a == "--peak-tflops") peak_tflops = std::atof(next());
     else {
       std::fprintf(stderr,
                    "usage: golf-bench-train [--threads N] [--steps S] [--config cpu-small|baseline|all] [--batch B] "
-                   "[--seq T]\n");
+                   "[--seq T] [--backend cpu|cuda] [--precision bf16|fp32] [--micro K] [--peak-tflops X]\n");
       return 2;
     }
+  }
+  if (backend != "cpu" && backend != "cuda") {
+    std::fprintf(stderr, "golf-bench-train: --backend %s: expected cpu or cuda\n", backend.c_str());
+    return 2;
+  }
+  if (micro < 1 || !(peak_tflops > 0)) {
+    std::fprintf(stderr, "golf-bench-train: --micro must be >= 1 and --peak-tflops > 0\n");
+    return 2;
+  }
+  if (backend == "cuda") {
+    // The challenge's step on one GPU: the baseline, 64 x 1024 per micro-batch, 8 micro-batches.
+    const std::string name = which == "all" ? "baseline" : which;
+    for (const BenchConfig& bc : bench_configs()) {
+      if (bc.name != name) continue;
+      return bench_train_cuda(bc.name, bc.model, batch > 0 ? batch : 64, seq > 0 ? seq : 1024, micro,
+                              std::max(1, steps), precision, peak_tflops);
+    }
+    std::fprintf(stderr, "golf-bench-train: --config %s: expected cpu-small or baseline\n", name.c_str());
+    return 2;
   }
   threads_init(threads);
   int rc = 0;
