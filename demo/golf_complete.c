@@ -6,24 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "args_c.h" /* the tools' shared argument parser (cli/) */
 #include "golf.h"
-
-static void usage(FILE* f) {
-  fprintf(f,
-          "usage: golf-complete -m MODEL.golf [options] [PROMPT]\n"
-          "Streams a completion of PROMPT (or of standard input when PROMPT is absent or \"-\").\n"
-          "  -m, --model FILE     the .golf model (required)\n"
-          "  -n, --max-tokens N   tokens to generate (default 128)\n"
-          "  -t, --temperature T  sampling temperature (default 0.8; 0 = greedy)\n"
-          "  --top-k K            keep the K most likely tokens (default 40; 0 = off)\n"
-          "  --top-p P            nucleus sampling threshold (default 0.95; 1 = off)\n"
-          "  -s, --seed S         random seed (default 1): the same seed gives the same text\n"
-          "  --greedy             same as -t 0\n"
-          "  --threads N          worker threads (default: all cores)\n"
-          "  --no-stop            keep going past end-of-document tokens\n"
-          "  -i, --interactive    read prompts line by line and complete each one\n"
-          "  -v, --verbose        print model information and speed to stderr\n");
-}
 
 static char* read_all(FILE* f, size_t* len) {
   size_t cap = 4096, n = 0;
@@ -121,38 +105,42 @@ int main(int argc, char** argv) {
   golf_session_params sess;
   golf_sampling_params_init(&sp, sizeof sp);
   golf_session_params_init(&sess, sizeof sess);
-  for (int i = 1; i < argc; i++) {
-    const char* a = argv[i];
-    const char* v = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEEDS_VALUE() do { if (!v) { fprintf(stderr, "golf-complete: %s needs a value\n", a); return 2; } i++; } while (0)
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
-    else if (!strcmp(a, "-m") || !strcmp(a, "--model")) { NEEDS_VALUE(); model_path = v; }
-    else if (!strcmp(a, "-n") || !strcmp(a, "--max-tokens")) { NEEDS_VALUE(); sp.max_tokens = atoi(v); }
-    else if (!strcmp(a, "-t") || !strcmp(a, "--temperature")) { NEEDS_VALUE(); sp.temperature = (float)atof(v); }
-    else if (!strcmp(a, "--top-k")) { NEEDS_VALUE(); sp.top_k = atoi(v); }
-    else if (!strcmp(a, "--top-p")) { NEEDS_VALUE(); sp.top_p = (float)atof(v); }
-    else if (!strcmp(a, "-s") || !strcmp(a, "--seed")) { NEEDS_VALUE(); sp.seed = strtoull(v, NULL, 10); }
-    else if (!strcmp(a, "--threads")) { NEEDS_VALUE(); sess.n_threads = atoi(v); }
-    else if (!strcmp(a, "--greedy")) sp.temperature = 0;
-    else if (!strcmp(a, "--no-stop")) sp.stop_at_eos = 0;
-    else if (!strcmp(a, "-i") || !strcmp(a, "--interactive")) interactive = 1;
-    else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) verbose = 1;
-    else if (a[0] == '-' && strcmp(a, "-") != 0) { fprintf(stderr, "golf-complete: unknown option %s\n", a); usage(stderr); return 2; }
-    else if (!prompt) prompt = a;
-    else { fprintf(stderr, "golf-complete: give the prompt as one argument (quote it)\n"); return 2; }
-#undef NEEDS_VALUE
+  int greedy = 0, no_stop = 0;
+  golf_args* args = golf_args_new("golf-complete", "-m MODEL.golf [options] [PROMPT]",
+                                  "Streams a completion of PROMPT (or of standard input when PROMPT is absent or \"-\").");
+  if (!args) { fprintf(stderr, "golf-complete: out of memory\n"); return 1; }
+  golf_args_positional(args, "PROMPT", &prompt, "the text to complete (quote it: one argument)");
+  golf_args_string(args, "-m,--model", &model_path, "FILE", "the .golf model");
+  golf_args_required(args);
+  golf_args_int(args, "-n,--max-tokens", &sp.max_tokens, 1, 1 << 30, "N", "tokens to generate (default 128)");
+  golf_args_float(args, "-t,--temperature", &sp.temperature, 0, 100, "T", "sampling temperature (default 0.8; 0 = greedy)");
+  golf_args_int(args, "--top-k", &sp.top_k, 0, 1 << 30, "K", "keep the K most likely tokens (default 40; 0 = off)");
+  golf_args_float(args, "--top-p", &sp.top_p, 0, 1, "P", "nucleus sampling threshold (default 0.95; 1 = off)");
+  golf_args_uint64(args, "-s,--seed", &sp.seed, "S", "random seed (default 1): the same seed gives the same text");
+  golf_args_flag(args, "--greedy", &greedy, "same as -t 0");
+  golf_args_int(args, "--threads", &sess.n_threads, 0, GOLF_ARGS_MAX_THREADS, "N", "worker threads (default 0: all cores)");
+  golf_args_flag(args, "--no-stop", &no_stop, "keep going past end-of-document tokens");
+  golf_args_flag(args, "-i,--interactive", &interactive, "read prompts line by line and complete each one");
+  golf_args_flag(args, "-v,--verbose", &verbose, "print model information and speed to stderr");
+  const int parsed = golf_args_parse(args, argc, argv);
+  if (parsed >= 0) {
+    golf_args_free(args);
+    return parsed;
   }
-  if (!model_path) { fprintf(stderr, "golf-complete: -m MODEL.golf is required\n"); usage(stderr); return 2; }
+  if (greedy) sp.temperature = 0;
+  if (no_stop) sp.stop_at_eos = 0;
 
   golf_model* model = NULL;
   if (golf_model_load_file(model_path, NULL, &model) != GOLF_OK) {
     fprintf(stderr, "golf-complete: %s\n", golf_last_error());
+    golf_args_free(args);
     return 1;
   }
   golf_session* session = NULL;
   if (golf_session_new(model, &sess, &session) != GOLF_OK) {
     fprintf(stderr, "golf-complete: %s\n", golf_last_error());
     golf_model_free(model);
+    golf_args_free(args);
     return 1;
   }
   if (verbose) {
@@ -187,5 +175,6 @@ int main(int argc, char** argv) {
   }
   golf_session_free(session);
   golf_model_free(model);
+  golf_args_free(args);
   return rc;
 }

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <set>
 
+#include "utf8_valid.h"
+
 namespace golf {
 
 std::string KvEntry::value_string() const {
@@ -137,7 +139,10 @@ Status kv_decode(const uint8_t* data, size_t size, KeyValues* out) {
     switch (type) {
       case 1: ok = r.i64(&e.i); break;
       case 2: ok = r.f64(&e.f); break;
-      case 3: ok = r.str(&e.s); break;
+      case 3:
+        ok = r.str(&e.s);
+        if (ok && !utf8_is_valid(e.s)) return bad(where + ": string value is not valid UTF-8");
+        break;
       case 4: {
         uint8_t v = 0;
         ok = r.u8(&v);

@@ -1,7 +1,8 @@
 // model_config.cpp: ModelConfig <-> CONF key/values, validation and parameter counting (SPEC.md §3.1).
 #include "model_config.h"
 
-#include <set>
+#include <cmath>
+#include <map>
 
 namespace golf {
 
@@ -29,9 +30,10 @@ Status ModelConfig::validate() const {
   if (activation != "relu2" && activation != "leaky_relu2")
     return Status(StatusCode::unsupported, "config: activation '" + activation + "' (known: relu2, leaky_relu2)");
   if (rope_dims < 0 || rope_dims > head_dim() || rope_dims % 2 != 0) return bad("rope_dims must be even and <= head_dim");
-  if (!(rope_base > 0)) return bad("rope_base must be > 0");
-  if (!(logit_softcap >= 0)) return bad("logit_softcap must be >= 0");
-  if (!(norm_eps > 0)) return bad("norm_eps must be > 0");
+  if (!std::isfinite(activation_slope)) return bad("activation_slope must be finite");
+  if (!(rope_base > 0) || !std::isfinite(rope_base)) return bad("rope_base must be finite and > 0");
+  if (!(logit_softcap >= 0) || !std::isfinite(logit_softcap)) return bad("logit_softcap must be finite and >= 0");
+  if (!(norm_eps > 0) || !std::isfinite(norm_eps)) return bad("norm_eps must be finite and > 0");
   if (num_encoder_layers < 0 || num_encoder_layers > num_layers) return bad("num_encoder_layers out of range");
   if (max_seq_len < 1) return bad("max_seq_len must be >= 1");
   if (bos_id < 0 || bos_id >= vocab_size) return bad("bos_id must be a token id");
@@ -84,14 +86,29 @@ void model_config_to_kv(const ModelConfig& c, KeyValues* kv) {
 }
 
 Status model_config_from_kv(const KeyValues& kv, ModelConfig* out) {
-  static const std::set<std::string> known = {
-      "arch", "vocab_size", "model_dim", "num_layers", "num_heads", "num_kv_heads", "mlp_hidden", "activation",
-      "activation_slope", "rope_base", "rope_dims", "logit_softcap", "norm_eps", "qk_norm", "tie_embeddings",
-      "num_encoder_layers", "max_seq_len", "bos_id"};
-  for (const KvEntry& e : kv.entries())
-    if (e.required && !known.count(e.key))
-      return Status(StatusCode::unsupported, "config: required key '" + e.key +
-                                                 "' is unknown to this reader; upgrade golf to load this model");
+  // Every known key and its type (SPEC.md §3.1); a float key also takes an int value.
+  static const std::map<std::string, KvType> known = {
+      {"arch", KvType::string}, {"vocab_size", KvType::int_}, {"model_dim", KvType::int_},
+      {"num_layers", KvType::int_}, {"num_heads", KvType::int_}, {"num_kv_heads", KvType::int_},
+      {"mlp_hidden", KvType::int_}, {"activation", KvType::string}, {"activation_slope", KvType::float_},
+      {"rope_base", KvType::float_}, {"rope_dims", KvType::int_}, {"logit_softcap", KvType::float_},
+      {"norm_eps", KvType::float_}, {"qk_norm", KvType::bool_}, {"tie_embeddings", KvType::bool_},
+      {"num_encoder_layers", KvType::int_}, {"max_seq_len", KvType::int_}, {"bos_id", KvType::int_}};
+  static const char* const type_names[] = {"?", "int", "float", "string", "bool", "int[]", "float[]"};
+  for (const KvEntry& e : kv.entries()) {
+    auto it = known.find(e.key);
+    if (it == known.end()) {
+      if (e.required)
+        return Status(StatusCode::unsupported, "config: required key '" + e.key +
+                                                   "' is unknown to this reader; upgrade golf to load this model");
+      continue;
+    }
+    // A known key of another type would otherwise be skipped for its default, silently changing the model.
+    const bool type_ok = e.type == it->second || (it->second == KvType::float_ && e.type == KvType::int_);
+    if (!type_ok)
+      return Status(StatusCode::bad_format, "config: key '" + e.key + "' is " + type_names[(int)e.type] +
+                                                ", it must be " + type_names[(int)it->second]);
+  }
   ModelConfig c;
   int64_t v;
   double f;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <new>
 #include <string>
@@ -19,6 +20,12 @@ constexpr uint16_t kF16Inf = 0x7C00u;
 constexpr uint16_t kF16SmallestSubnormal = 0x0001u;  // 2^-24
 
 Status invalid(const std::string& message) { return Status(StatusCode::invalid_argument, message); }
+
+std::string hex16(uint16_t v) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04x", (unsigned)v);
+  return buf;
+}
 
 // Columns covered by one scale: the whole row when group_size is 0.
 uint64_t scale_span(const TensorLayout& layout, uint32_t group_size) {
@@ -279,6 +286,27 @@ void dequantize_row(Dtype dtype, uint32_t group_size, uint64_t cols, const uint8
       }
     }
   }
+}
+
+Status check_quant_values(Dtype dtype, const TensorLayout& layout, const uint8_t* raw) {
+  if (!dtype_is_quantized(dtype)) return Status::Ok();
+  if (dtype != Dtype::q4) {
+    const int lo = dtype_code_min(dtype), hi = dtype_code_max(dtype);
+    const int8_t* c = reinterpret_cast<const int8_t*>(raw);
+    for (uint64_t i = 0; i < layout.count; i++)
+      if (c[i] < lo || c[i] > hi)
+        return Status(StatusCode::bad_format, "code " + std::to_string(c[i]) + " of element " + std::to_string(i) +
+                                                  " is outside " + dtype_name(dtype) + "'s range [" +
+                                                  std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  }
+  for (uint64_t i = 0; i < layout.scale_count; i++) {
+    uint16_t h;
+    std::memcpy(&h, raw + layout.scales_offset + 2 * i, 2);
+    if ((h & kF16Inf) == kF16Inf || (h & 0x8000u))
+      return Status(StatusCode::bad_format, "scale " + std::to_string(i) + " (f16 0x" + hex16(h) +
+                                                ") is not a finite number >= 0");
+  }
+  return Status::Ok();
 }
 
 Status encode_float(Dtype dtype, const float* in, size_t n, uint8_t* out) {

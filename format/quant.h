@@ -44,6 +44,11 @@ Status dequantize(Dtype dtype, const TensorLayout& layout, uint32_t group_size, 
 void dequantize_row(Dtype dtype, uint32_t group_size, uint64_t cols, const uint8_t* row_codes,
                     const uint8_t* row_scales, float* out);
 
+// Checks the values of a quantized raw layout (SPEC.md §5.1): every int8-held code within the dtype's range (q4's
+// 16 nibbles are all codes), every f16 scale finite and not negative (sign bit clear; 0 is allowed: it is what the
+// quantizers write for an all-zero row or group). bad_format naming the first bad element; Ok for float dtypes.
+Status check_quant_values(Dtype dtype, const TensorLayout& layout, const uint8_t* raw);
+
 // Encodes fp32 values as f32/f16/bf16 raw bytes (n * element bytes).
 Status encode_float(Dtype dtype, const float* in, size_t n, uint8_t* out);
 

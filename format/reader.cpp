@@ -9,6 +9,8 @@
 #include "checksum.h"
 #include "codec.h"
 #include "golf_file.h"
+#include "quant.h"
+#include "utf8_valid.h"
 
 namespace golf {
 
@@ -134,6 +136,11 @@ Status GolfFile::parse(const OpenOptions& options) {
   // 3. Checksums: one pass over everything after the header (the header and table were checked above).
   if (options.verify_checksums && xxh3_64(data_ + kHeaderSize, size_ - kHeaderSize) != file_checksum_)
     return locate_damage();
+  // The file checksum can hold while a section's does not (a writer that refreshed only the file checksum).
+  if (options.verify_checksums)
+    for (const SectionInfo& s : sections_)
+      if (xxh3_64(data_ + s.offset, s.size) != s.checksum)
+        return error(StatusCode::checksum_mismatch, "checksum mismatch in section '" + s.kind + "'" + kFixDamaged);
 
   // 4. Sections by kind.
   const SectionInfo *conf = nullptr, *tens = nullptr, *data = nullptr, *tokn = nullptr, *meta = nullptr;
@@ -145,6 +152,14 @@ Status GolfFile::parse(const OpenOptions& options) {
     else if (s.kind == "META") meta = &s;
     else if (s.flags & kSectionRequired)
       return error(StatusCode::unsupported, "section '" + s.kind + "' is required but unknown to this reader: upgrade golf");
+    else continue;
+    // A known kind carries the flag SPEC.md §2.2 gives it: set for all but META, so an older reader that did not
+    // know the kind would refuse exactly what it must not skip.
+    const bool want_required = s.kind != "META";
+    if (((s.flags & kSectionRequired) != 0) != want_required)
+      return error(StatusCode::bad_format, "section '" + s.kind + "': the required flag is " +
+                                               (want_required ? "clear; it must be set" : "set; it must be clear") +
+                                               kFixDamaged);
   }
   if (!conf || !tens || !data)
     return error(StatusCode::bad_format, std::string("missing required section '") + (!conf ? "CONF" : !tens ? "TENS" : "DATA") + "'");
@@ -160,6 +175,10 @@ Status GolfFile::parse(const OpenOptions& options) {
     has_tokenizer_ = true;
   }
   GOLF_RETURN_IF_ERROR(parse_tensors(*tens, *data));
+  if (options.verify_checksums)
+    for (const TensorInfo& t : tensors_)
+      if (xxh3_64(t.stored, t.stored_size) != t.checksum)
+        return error(StatusCode::checksum_mismatch, "checksum mismatch in tensor '" + t.name + "'" + kFixDamaged);
   return decode_tensors();
 }
 
@@ -176,9 +195,11 @@ Status GolfFile::parse_tensors(const SectionInfo& tens, const SectionInfo& data)
     uint16_t name_len;
     std::string where = "tensor #" + std::to_string(i);
     if (!r.u16(&name_len) || name_len == 0) return bad(where + ": empty or truncated name");
+    if (name_len > 255) return bad(where + ": name of " + std::to_string(name_len) + " bytes (at most 255)");
     const uint8_t* name = r.take(name_len);
     if (!name) return bad(where + ": name runs past the section end");
     t.name.assign((const char*)name, name_len);
+    if (!utf8_is_valid(t.name)) return bad(where + ": name is not valid UTF-8");
     where = "tensor '" + t.name + "'";
     if (!names.insert(t.name).second) return bad(where + ": duplicate name");
     uint8_t dtype, codec, ndim, scale_dtype;
@@ -228,8 +249,12 @@ Status GolfFile::parse_tensors(const SectionInfo& tens, const SectionInfo& data)
 
 Status GolfFile::decode_tensors() {
   for (TensorInfo& t : tensors_) {
-    if (t.codec == Codec::raw) continue;
     std::string where = "tensor '" + t.name + "': ";
+    if (t.codec == Codec::raw) {
+      Status st = check_quant_values(t.dtype, t.layout, t.raw);
+      if (!st.ok()) return error(st.code(), where + st.message() + kFixDamaged);
+      continue;
+    }
     // A valid rans stream holds at most 4096 codes per byte (SPEC.md §6.1): refuse before allocating.
     if (t.layout.count / 4096 > t.stored_size)
       return error(StatusCode::bad_format, where + "claims " + std::to_string(t.layout.count) + " elements in " +
@@ -238,6 +263,9 @@ Status GolfFile::decode_tensors() {
     if (!buf.allocate(t.layout.raw_size))
       return error(StatusCode::out_of_memory, where + "cannot allocate " + std::to_string(t.layout.raw_size) + " bytes");
     Status st = decode_tensor_payload(t.dtype, t.layout, t.group_size, t.codec, t.stored, t.stored_size, buf.data());
+    if (!st.ok()) return error(st.code(), where + st.message() + kFixDamaged);
+    // Codes were range-checked by the decoder; the scales were copied as stored.
+    st = check_quant_values(t.dtype, t.layout, buf.data());
     if (!st.ok()) return error(st.code(), where + st.message() + kFixDamaged);
     t.raw = buf.data();
     decoded_.push_back(std::move(buf));

@@ -6,9 +6,9 @@
 
 #include <cmath>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <string_view>
+
+#include "mapped_file.h"  // defines: read_file_bytes
 
 namespace golf {
 namespace {
@@ -253,10 +253,9 @@ Status spm_model_parse(const uint8_t* data, size_t size, TokenizerData* out) {
 }
 
 Status spm_model_load(const std::string& path, TokenizerData* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status(StatusCode::io_error, path + ": cannot open");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return Status(StatusCode::io_error, path + ": read failed");
+  // read_file_bytes reports a directory or an unreadable file as a Status (an ifstream would throw from its buffer).
+  std::string bytes;
+  GOLF_RETURN_IF_ERROR(read_file_bytes(path, &bytes));
   return spm_model_parse(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), out).prefix(path + ": ");
 }
 

@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include "utf8_valid.h"
+
 namespace golf {
 
 Status tokenizer_decode(const uint8_t* data, size_t size, TokenizerData* out) {
@@ -23,6 +25,8 @@ Status tokenizer_decode(const uint8_t* data, size_t size, TokenizerData* out) {
   if (!r.str(&t.normalizer_name, 1024)) return bad("normalizer_name runs past the section end");
   if (!r.str(&t.precompiled_charsmap)) return bad("precompiled_charsmap runs past the section end");
   if (!r.str(&t.unk_surface, 1024)) return bad("unk_surface runs past the section end");
+  if (!utf8_is_valid(t.normalizer_name) || !utf8_is_valid(t.unk_surface))
+    return bad("normalizer_name or unk_surface is not valid UTF-8");
   t.pieces.resize(count);
   for (uint32_t i = 0; i < count; i++) {
     TokenizerPiece& p = t.pieces[i];
@@ -35,6 +39,7 @@ Status tokenizer_decode(const uint8_t* data, size_t size, TokenizerData* out) {
     const uint8_t* bytes = r.take(len);
     if (!bytes) return bad("piece " + std::to_string(i) + ": bytes run past the section end");
     p.piece.assign((const char*)bytes, len);
+    if (!utf8_is_valid(p.piece)) return bad("piece " + std::to_string(i) + ": bytes are not valid UTF-8");
   }
   if (!r.at_end()) return bad(std::to_string(r.remaining()) + " trailing bytes after the last piece");
   *out = std::move(t);

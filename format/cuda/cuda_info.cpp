@@ -9,7 +9,12 @@
 
 #include <cstdio>
 
-int main() {
+#include "args.h"  // defines: golf::cli::ArgParser
+
+int main(int argc, char** argv) {
+  golf::cli::ArgParser args("golf-cuda-info", "", "Prints the CUDA runtime, cuBLASLt and NCCL versions and the visible "
+                            "GPUs (exit 0 without a GPU).");
+  if (int rc = args.parse(argc, argv); rc >= 0) return rc;
   int runtime = 0, nccl = 0;
   cudaRuntimeGetVersion(&runtime);
 #if GOLF_HAVE_NCCL

@@ -8,6 +8,7 @@
 #include <string>
 #include <unistd.h>
 
+#include "args.h"  // defines: golf::cli::ArgParser
 #include "golf_file.h"
 #include "golf_writer.h"
 #include "model_config.h"
@@ -63,7 +64,11 @@ void bench(const std::string& label, const std::string& path, bool verify) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  golf::cli::ArgParser args("golf-bench-load", "", "Load time of a ~16 MB .golf file (the challenge baseline's shape, q8 "
+                            "per row) from an mmap,\nwarm page cache; writes two temporary files in /tmp. Prints "
+                            "figures; not a test.");
+  if (int rc = args.parse(argc, argv); rc >= 0) return rc;
   std::string dir = "/tmp";
   std::string raw = write_model("raw", dir + "/golf_bench_raw_" + std::to_string(getpid()) + ".golf");
   std::string rans = write_model("default", dir + "/golf_bench_rans_" + std::to_string(getpid()) + ".golf");

@@ -11,8 +11,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <string>
 #include <vector>
 
+#include "args.h"  // defines: golf::cli::ArgParser
 #include "rans.h"
 
 namespace {
@@ -76,8 +78,24 @@ bool bench(const char* name, double b, int limit, uint64_t count, int runs) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const uint64_t count = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : (1ull << 24);
-  const int runs = argc > 2 ? std::max(1, std::atoi(argv[2])) : 9;
+  uint64_t count = 1ull << 24;
+  int runs = 9;
+  std::vector<std::string> numbers;
+  golf::cli::ArgParser args("golf-bench-rans", "[COUNT [RUNS]]",
+                            "Decode/encode speed and compression of the rANS codec on Laplace-distributed codes.");
+  args.positionals("COUNT [RUNS]", &numbers, 0, 2, "codes per run (default 16777216) and runs (default 9)");
+  if (int rc = args.parse(argc, argv); rc >= 0) return rc;
+  int64_t n = 0;
+  if (numbers.size() > 0) {
+    if (std::string e = golf::cli::parse_integer(numbers[0], 1, int64_t(1) << 34, &n); !e.empty())
+      return args.usage_error("COUNT " + numbers[0] + ": " + e);
+    count = (uint64_t)n;
+  }
+  if (numbers.size() > 1) {
+    if (std::string e = golf::cli::parse_integer(numbers[1], 1, 10000, &n); !e.empty())
+      return args.usage_error("RUNS " + numbers[1] + ": " + e);
+    runs = (int)n;
+  }
   std::printf("golf-bench-rans: %d states, scale_bits %d, one thread\n", golf::kRansStates, golf::kRansScaleBits);
   bool ok = bench("int6 Laplace(0, 5)", 5.0, 31, count, runs);
   ok = bench("int8 Laplace(0, 20)", 20.0, 127, count, runs) && ok;

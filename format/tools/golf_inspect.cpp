@@ -1,5 +1,6 @@
 // golf-inspect: prints what a .golf file holds (header, config, tokenizer, tensors with their bits per weight,
-// metadata), its total against the challenge's 16,000,000-byte budget, and whether every checksum holds.
+// metadata), its total against the challenge's 16,000,000-byte budget, whether every checksum holds, and whether
+// the file is a valid model by the same check a load runs (format/validate.h); --check prints only that verdict.
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -10,17 +11,21 @@
 #include "config_json.h"
 #include "golf_file.h"
 #include "text_util.h"
+#include "tokenizer.h"
+#include "validate.h"
 
 namespace {
 
 
 void usage(FILE* f) {
   std::fprintf(f,
-               "usage: golf-inspect FILE.golf [--json]\n"
+               "usage: golf-inspect FILE.golf [--json | --check]\n"
                "Prints the header, config, tokenizer summary, tensor table (name, shape, dtype, codec, stored bytes,\n"
                "bits per weight), metadata, the model bytes the challenge counts (the file without its tokenizer section)\n"
-               "against the 16,000,000-byte budget, and the checksum status.\n"
+               "against the 16,000,000-byte budget, the checksum status, and whether it is a valid model: the check\n"
+               "golf-eval, the C API and the bindings run when they load it, with the same message.\n"
                "  --json   machine-readable output on stdout\n"
+               "  --check  only the verdict: 'FILE: valid' on stdout, or the load's error on stderr\n"
                "Exit status: 0 file valid, 1 file invalid or unreadable, 2 bad usage.\n");
 }
 
@@ -40,15 +45,17 @@ const char* piece_type_name(golf::PieceType t) {
 
 int main(int argc, char** argv) {
   std::string path;
-  bool json = false;
+  bool json = false, check_only = false;
   for (int i = 1; i < argc; i++) {
     if (!std::strcmp(argv[i], "--json")) json = true;
+    else if (!std::strcmp(argv[i], "--check")) check_only = true;
     else if (!std::strcmp(argv[i], "-h") || !std::strcmp(argv[i], "--help")) { usage(stdout); return 0; }
     else if (argv[i][0] == '-') { std::fprintf(stderr, "golf-inspect: unknown option %s\n", argv[i]); usage(stderr); return 2; }
     else if (path.empty()) path = argv[i];
     else { usage(stderr); return 2; }
   }
   if (path.empty()) { usage(stderr); return 2; }
+  if (json && check_only) { std::fprintf(stderr, "golf-inspect: --json and --check exclude each other\n"); return 2; }
 
   std::unique_ptr<golf::GolfFile> f;
   golf::Status st = golf::GolfFile::open(path, &f);
@@ -61,7 +68,16 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "golf-inspect: %s\n", st.message().c_str());
     return 1;
   }
+  // Open verified every checksum; verify_all names every damaged part, for the listing.
   golf::Status verify = f->verify_all();
+  golf::ModelConfig config;
+  golf::Status model = golf::validate_model_file(*f, golf::tokenizer_check, &config);
+  const bool valid = verify.ok() && model.ok();
+  if (check_only) {
+    if (valid) std::printf("%s: valid\n", path.c_str());
+    else std::fprintf(stderr, "golf-inspect: %s\n", (verify.ok() ? model : verify).message().c_str());
+    return valid ? 0 : 1;
+  }
 
   uint64_t weights = 0, stored = 0, tokenizer_bytes = 0;
   for (const auto& s : f->sections())
@@ -76,7 +92,8 @@ int main(int argc, char** argv) {
   if (json) {
     nlohmann::ordered_json j;
     j["file"] = path;
-    j["valid"] = verify.ok();
+    j["valid"] = valid;
+    if (!model.ok()) j["error"] = model.message();
     j["version"] = std::to_string(f->version_major()) + "." + std::to_string(f->version_minor());
     j["file_bytes"] = f->file_size();
     j["budget_bytes"] = golf::kChallengeBudgetBytes;
@@ -103,7 +120,7 @@ int main(int argc, char** argv) {
     j["total_weights"] = weights;
     j["total_tensor_bytes"] = stored;
     std::printf("%s\n", j.dump(2).c_str());
-    return verify.ok() ? 0 : 1;
+    return valid ? 0 : 1;
   }
 
   std::printf("%s: .golf version %u.%u, %s bytes, %zu sections\n", path.c_str(), f->version_major(),
@@ -145,5 +162,6 @@ int main(int argc, char** argv) {
   else
     std::printf("OVER %s by %s bytes\n", golf::with_commas(golf::kChallengeBudgetBytes).c_str(), golf::with_commas(counted - golf::kChallengeBudgetBytes).c_str());
   std::printf("checksums: %s\n", verify.ok() ? "ok (file, every section, every tensor)" : verify.message().c_str());
-  return verify.ok() ? 0 : 1;
+  std::printf("model: %s\n", model.ok() ? "valid (loads as a golf-gpt model)" : model.message().c_str());
+  return valid ? 0 : 1;
 }

@@ -6,7 +6,11 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <vector>
 
+#include <unistd.h>  // access
+
+#include "args.h"  // defines: golf::cli::ArgParser
 #include "config_json.h"
 #include "mapped_file.h"
 #include "model_config.h"
@@ -16,27 +20,27 @@ int main(int argc, char** argv) {
   golf::ModelConfig c;
   std::string out_dir;
   unsigned seed = 1;
-  for (int i = 1; i < argc; i++) {
-    std::string a = argv[i];
-    auto num = [&]() { return i + 1 < argc ? std::atoi(argv[++i]) : -1; };
-    if (a == "-h" || a == "--help") {
-      std::printf("usage: golf-make-example OUT_DIR [--layers N] [--dim D] [--heads H] [--kv-heads K] [--mlp M]\n"
-                  "                          [--vocab V] [--seed S]\n"
-                  "Writes OUT_DIR/weights.safetensors and OUT_DIR/config.json of a random golf-gpt model\n"
-                  "(default: the challenge baseline, 9 x 512, vocab 1024).\n");
-      return 0;
-    }
-    if (a == "--layers") c.num_layers = num();
-    else if (a == "--dim") c.model_dim = num();
-    else if (a == "--heads") c.num_heads = num();
-    else if (a == "--kv-heads") c.num_kv_heads = num();
-    else if (a == "--mlp") c.mlp_hidden = num();
-    else if (a == "--vocab") c.vocab_size = num();
-    else if (a == "--seed") seed = (unsigned)num();
-    else if (out_dir.empty() && a[0] != '-') out_dir = a;
-    else { std::fprintf(stderr, "golf-make-example: unknown argument '%s'\n", a.c_str()); return 2; }
+  bool overwrite = false;
+  std::vector<std::string> dirs;
+  golf::cli::ArgParser args("golf-make-example", "OUT_DIR [--layers N] [--dim D] [--heads H] [--kv-heads K] [--mlp M]"
+                            " [--vocab V] [--seed S]",
+                            "Writes OUT_DIR/weights.safetensors and OUT_DIR/config.json of a random golf-gpt model\n"
+                            "(default: the challenge baseline, 9 x 512, vocab 1024).");
+  args.positionals("OUT_DIR", &dirs, 1, 1, "the output directory (created if missing)")
+      .integer("--layers", &c.num_layers, 1, 256, "transformer blocks")
+      .integer("--dim", &c.model_dim, 8, 16384, "model width", "D")
+      .integer("--heads", &c.num_heads, 1, 256, "query heads", "H")
+      .integer("--kv-heads", &c.num_kv_heads, 1, 256, "key/value heads", "K")
+      .integer("--mlp", &c.mlp_hidden, 1, 1 << 20, "MLP hidden width", "M")
+      .integer("--vocab", &c.vocab_size, 2, 65536, "vocabulary size", "V")
+      .integer("--seed", &seed, 0, UINT32_MAX, "random seed (default 1)", "S")
+      .flag("--overwrite", &overwrite, "replace existing files in OUT_DIR (otherwise an error)");
+  if (int rc = args.parse(argc, argv); rc >= 0) return rc;
+  out_dir = dirs[0];
+  for (const char* name : {"/weights.safetensors", "/config.json"}) {
+    if (!overwrite && ::access((out_dir + name).c_str(), F_OK) == 0)
+      return args.usage_error(out_dir + name + " exists: pass --overwrite to replace it");
   }
-  if (out_dir.empty()) { std::fprintf(stderr, "golf-make-example: OUT_DIR is required (see --help)\n"); return 2; }
   c.num_encoder_layers = c.num_layers / 2;
   c.rope_dims = c.head_dim();
   golf::Status st = c.validate();

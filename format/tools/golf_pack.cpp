@@ -1,6 +1,7 @@
 // golf-pack: builds a .golf file from a safetensors file of fp32/fp16/bf16 weights, a JSON architecture config and a
 // SentencePiece .model, quantizing each tensor by a recipe; prints each tensor's size and quantization error.
 #include <nlohmann/json.hpp>
+#include <unistd.h>  // access
 
 #include <cstdio>
 #include <cstring>
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "args.h"  // defines: golf::cli::ArgParser
 #include "config_json.h"
 #include "golf_writer.h"
 #include "mapped_file.h"
@@ -19,26 +21,6 @@
 #include "tokenizer_data.h"
 
 namespace {
-
-void usage(FILE* f) {
-  std::fprintf(f,
-      "usage: golf-pack --weights W.safetensors --config C.json --tokenizer T.model -o OUT.golf [options]\n"
-      "Packs a model into one checksummed .golf file and reports size and quantization error per tensor.\n"
-      "  --weights FILE      safetensors with the tensors of format/SPEC.md §3.1 (F32, F16 or BF16)\n"
-      "  --config FILE       JSON object of CONF keys (SPEC.md §3.1), e.g. {\"arch\": \"golf-gpt\", \"vocab_size\": 1024, ...}\n"
-      "  --tokenizer FILE    SentencePiece .model (BPE); stored whole in the file\n"
-      "  -o, --output FILE   the .golf to write (atomically)\n"
-      "  --preset NAME       default: matrices of > 65,536 elements q8 per row + rans, the rest f32 (the default)\n"
-      "                      challenge: the challenge's export: <= 65,536 elements f32, else q8 p99.99984 floor 1/127\n"
-      "                      raw: like default, codec raw (tensors used in place from an mmap)\n"
-      "  --quant PAT=SPEC    rule for tensors matching the glob PAT, first match wins; SPEC is\n"
-      "                      DTYPE[:g32|g64|g128][:p<pct>|:k<k>][:floor<v>][:raw|:rans], DTYPE f32 f16 bf16 q2..q8\n"
-      "                      e.g. --quant 'blocks.*.mlp.*=q6:k12.85' --quant 'tok_emb.weight=q8:g64'\n"
-      "  --codec raw|rans    codec of every quantized tensor, overriding rules\n"
-      "  --meta KEY=VALUE    provenance string stored in META (repeatable)\n"
-      "  --allow-extra       keep tensors the architecture does not name (otherwise an error)\n"
-      "  -q, --quiet         print only the summary line\n");
-}
 
 golf::Status config_from_json(const std::string& path, golf::ModelConfig* out) {
   std::string text;
@@ -57,36 +39,40 @@ int main(int argc, char** argv) {
   std::string weights, config, tokenizer, output;
   std::vector<std::string> metas;
   golf::PackRecipe recipe;
-  bool allow_extra = false, quiet = false;
-  for (int i = 1; i < argc; i++) {
-    std::string a = argv[i];
-    auto value = [&](const char* flag) -> const char* {
-      if (i + 1 >= argc) { std::fprintf(stderr, "golf-pack: %s needs a value\n", flag); std::exit(2); }
-      return argv[++i];
-    };
-    if (a == "-h" || a == "--help") { usage(stdout); return 0; }
-    else if (a == "--weights") weights = value("--weights");
-    else if (a == "--config") config = value("--config");
-    else if (a == "--tokenizer") tokenizer = value("--tokenizer");
-    else if (a == "-o" || a == "--output") output = value("--output");
-    else if (a == "--preset") { golf::Status st = recipe.set_preset(value("--preset")); if (!st.ok()) return fail(st); }
-    else if (a == "--quant") { golf::Status st = recipe.add_rule(value("--quant")); if (!st.ok()) return fail(st); }
-    else if (a == "--codec") {
-      golf::Codec c;
-      std::string v = value("--codec");
-      if (!golf::codec_from_name(v, &c)) { std::fprintf(stderr, "golf-pack: --codec must be raw or rans\n"); return 2; }
-      recipe.force_codec(c);
-    }
-    else if (a == "--meta") metas.push_back(value("--meta"));
-    else if (a == "--allow-extra") allow_extra = true;
-    else if (a == "-q" || a == "--quiet") quiet = true;
-    else { std::fprintf(stderr, "golf-pack: unknown argument '%s'\n", a.c_str()); usage(stderr); return 2; }
-  }
-  if (weights.empty() || config.empty() || tokenizer.empty() || output.empty()) {
-    std::fprintf(stderr, "golf-pack: --weights, --config, --tokenizer and -o are required\n");
-    usage(stderr);
-    return 2;
-  }
+  bool allow_extra = false, quiet = false, overwrite = false;
+  auto recipe_step = [](const golf::Status& st) { return st.ok() ? std::string() : st.message(); };
+  golf::cli::ArgParser args("golf-pack", "--weights W.safetensors --config C.json --tokenizer T.model -o OUT.golf "
+                            "[options]",
+                            "Packs a model into one checksummed .golf file and reports size and quantization error "
+                            "per tensor.");
+  args.text("--weights", &weights, "safetensors with the tensors of format/SPEC.md §3.1 (F32, F16 or BF16)")
+      .required()
+      .text("--config", &config, "JSON object of CONF keys (SPEC.md §3.1), e.g. {\"arch\": \"golf-gpt\",\n"
+            "\"vocab_size\": 1024, ...}").required()
+      .text("--tokenizer", &tokenizer, "SentencePiece .model (BPE); stored whole in the file").required()
+      .text("-o,--output", &output, "the .golf to write (atomically)").required()
+      .flag("--overwrite", &overwrite, "replace an existing output file (otherwise an error)")
+      .option("--preset", "NAME", "default: matrices of > 65,536 elements q8 per row + rans, the rest f32\n"
+              "challenge: the challenge's export: <= 65,536 elements f32, else q8 p99.99984 floor 1/127\n"
+              "raw: like default, codec raw (tensors used in place from an mmap)",
+              [&](const std::string& v) { return recipe_step(recipe.set_preset(v)); })
+      .option("--quant", "PAT=SPEC", "rule for tensors matching the glob PAT, first match wins; SPEC is\n"
+              "DTYPE[:g32|g64|g128][:p<pct>|:k<k>][:floor<v>][:raw|:rans], DTYPE f32 f16 bf16 q2..q8\n"
+              "e.g. --quant 'blocks.*.mlp.*=q6:k12.85' --quant 'tok_emb.weight=q8:g64'",
+              [&](const std::string& v) { return recipe_step(recipe.add_rule(v)); })
+      .option("--codec", "raw|rans", "codec of every quantized tensor, overriding rules",
+              [&](const std::string& v) {
+                golf::Codec c;
+                if (!golf::codec_from_name(v, &c)) return std::string("expected raw or rans");
+                recipe.force_codec(c);
+                return std::string();
+              })
+      .texts("--meta", &metas, "provenance string stored in META (repeatable)", "KEY=VALUE")
+      .flag("--allow-extra", &allow_extra, "keep tensors the architecture does not name (otherwise an error)")
+      .flag("-q,--quiet", &quiet, "print only the summary line");
+  if (int rc = args.parse(argc, argv); rc >= 0) return rc;
+  if (!overwrite && ::access(output.c_str(), F_OK) == 0)
+    return args.usage_error(output + " exists: pass --overwrite to replace it");
 
   golf::ModelConfig cfg;
   golf::Status st = config_from_json(config, &cfg);

@@ -12,7 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "args.h"  // defines: golf::cli::ArgParser
 #include "byte_count.h"
+#include "jsonl_text.h"  // defines: golf::cli::jsonl_text
 #include "mapped_file.h"
 #include "model.h"
 #include "scorer.h"
@@ -21,31 +23,6 @@
 #include "windows.h"
 
 namespace {
-
-void usage(FILE* f) {
-  std::fprintf(f,
-      "usage: golf-eval -m MODEL.golf INPUT... [options]\n"
-      "Scores the model in bits per byte (BPB) and prints val_loss, val_bpb, tokens, bytes, total nats, tokens/s.\n"
-      "inputs (one kind per run):\n"
-      "  --shards DIR|GLOB   the challenge's token shards (DIR means DIR/fineweb_val_*.bin, sorted); the stream is\n"
-      "                      trimmed to ((N-1)//L)*L+1 tokens and bytes follow the challenge's per-token rule\n"
-      "  --text FILE         a text file, scored as one document (BOS + its tokens); repeatable\n"
-      "  --jsonl FILE        one document per line (field \"text\"); repeatable\n"
-      "                      text and JSONL: every byte of the documents' UTF-8 counts (the ground truth); the\n"
-      "                      challenge's per-token byte count is reported beside it\n"
-      "options:\n"
-      "  -m, --model FILE    the .golf model (required)\n"
-      "  --window L          tokens per forward pass (default: the model's max_seq_len)\n"
-      "  --stride S          sliding windows: each target scored once with at least L-S tokens of context\n"
-      "                      (default 0: non-overlapping windows, the challenge's baseline score)\n"
-      "  --doc-isolated      context never crosses a document boundary (BOS)\n"
-      "  --max-docs N        text/JSONL: only the first N documents\n"
-      "  --max-tokens N      score only the first N tokens of the stream\n"
-      "  --threads N         worker threads (default: all cores)\n"
-      "  --f32               run the fp32 reference path (weights dequantized at load)\n"
-      "  --json              print the result as JSON on stdout\n"
-      "  --no-progress       no progress bar (it is drawn only when stderr is a terminal anyway)\n");
-}
 
 struct Args {
   std::string model, shards, text_field = "text";
@@ -60,44 +37,34 @@ int die(const std::string& m) {
   return 1;
 }
 
-bool parse_args(int argc, char** argv, Args* a, int* exit_code) {
-  for (int i = 1; i < argc; i++) {
-    std::string s = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) { std::fprintf(stderr, "golf-eval: %s needs a value\n", s.c_str()); *exit_code = 2; return ""; }
-      return argv[++i];
-    };
-    auto number = [&]() -> int64_t {
-      std::string v = value();
-      char* end = nullptr;
-      long long n = std::strtoll(v.c_str(), &end, 10);
-      if (v.empty() || *end || n < 0) { std::fprintf(stderr, "golf-eval: %s needs a non-negative integer\n", s.c_str()); *exit_code = 2; }
-      return n;
-    };
-    if (s == "-h" || s == "--help") { usage(stdout); *exit_code = 0; return false; }
-    else if (s == "-m" || s == "--model") a->model = value();
-    else if (s == "--shards") a->shards = value();
-    else if (s == "--text") a->texts.push_back(value());
-    else if (s == "--jsonl") a->jsonls.push_back(value());
-    else if (s == "--window") a->window = (int)number();
-    else if (s == "--stride") a->stride = (int)number();
-    else if (s == "--threads") a->threads = (int)number();
-    else if (s == "--max-docs") a->max_docs = number();
-    else if (s == "--max-tokens") a->max_tokens = number();
-    else if (s == "--doc-isolated") a->doc_isolated = true;
-    else if (s == "--f32") a->f32 = true;
-    else if (s == "--json") a->json = true;
-    else if (s == "--no-progress") a->progress = false;
-    else { std::fprintf(stderr, "golf-eval: unknown argument '%s'\n", s.c_str()); *exit_code = 2; return false; }
-    if (*exit_code == 2) return false;
-  }
-  int kinds = !a->shards.empty() + (!a->texts.empty() || !a->jsonls.empty());
-  if (a->model.empty() || kinds != 1) {
-    std::fprintf(stderr, "golf-eval: give -m MODEL and one kind of input (--shards, or --text/--jsonl); see --help\n");
-    *exit_code = 2;
-    return false;
-  }
-  return true;
+// -1: go on; otherwise the exit status (0 after --help, 2 after a usage error).
+int parse_args(int argc, char** argv, Args* a) {
+  golf::cli::ArgParser args("golf-eval", "-m MODEL.golf INPUT... [options]",
+      "Scores the model in bits per byte (BPB) and prints val_loss, val_bpb, tokens, bytes, total nats, tokens/s.");
+  args.section("inputs (one kind per run)")
+      .text("--shards", &a->shards, "the challenge's token shards (DIR means DIR/fineweb_val_*.bin, sorted); the\n"
+            "stream is trimmed to ((N-1)//L)*L+1 tokens and bytes follow the challenge's per-token rule", "DIR|GLOB")
+      .texts("--text", &a->texts, "a text file, scored as one document (BOS + its tokens); repeatable")
+      .texts("--jsonl", &a->jsonls, "one document per line (field \"text\"); repeatable; text and JSONL: every\n"
+             "byte of the documents' UTF-8 counts (the ground truth); the challenge's per-token byte count is\n"
+             "reported beside it")
+      .section("options")
+      .text("-m,--model", &a->model, "the .golf model").required()
+      .integer("--window", &a->window, 0, 1 << 24, "tokens per forward pass (default 0: the model's max_seq_len)", "L")
+      .integer("--stride", &a->stride, 0, 1 << 24, "sliding windows: each target scored once with at least L-S\n"
+               "tokens of context (default 0: non-overlapping windows, the challenge's baseline score)", "S")
+      .flag("--doc-isolated", &a->doc_isolated, "context never crosses a document boundary (BOS)")
+      .integer("--max-docs", &a->max_docs, 1, INT64_MAX, "text/JSONL: only the first N documents")
+      .integer("--max-tokens", &a->max_tokens, 2, INT64_MAX, "score only the first N tokens of the stream (text and\n"
+               "JSONL: the bytes counted are exactly those of the text scored)")
+      .threads(&a->threads)
+      .flag("--f32", &a->f32, "run the fp32 reference path (weights dequantized at load)")
+      .flag("--json", &a->json, "print the result as JSON on stdout")
+      .flag_off("--no-progress", &a->progress, "no progress bar (it is drawn only when stderr is a terminal anyway)");
+  if (int rc = args.parse(argc, argv); rc >= 0) return rc;
+  const int kinds = !a->shards.empty() + (!a->texts.empty() || !a->jsonls.empty());
+  if (kinds != 1) return args.usage_error("give one kind of input: --shards, or --text/--jsonl (see --help)");
+  return -1;
 }
 
 // Documents of the text inputs, in order.
@@ -115,19 +82,42 @@ golf::Status read_documents(const Args& a, std::vector<std::string>* docs) {
     docs->push_back(std::move(text));
   }
   for (const std::string& path : a.jsonls) {
-    std::ifstream in(path);
-    if (!in) return golf::Status(golf::StatusCode::io_error, path + ": cannot open");
-    std::string line;
+    std::string all;
+    GOLF_RETURN_IF_ERROR(golf::read_file_bytes(path, &all));  // a directory or an unreadable file is an error here
     int64_t line_no = 0;
-    while (!full() && std::getline(in, line)) {
+    for (size_t start = 0; !full() && start < all.size();) {
+      size_t end = all.find('\n', start);
+      if (end == std::string::npos) end = all.size();
+      const std::string line = all.substr(start, end - start);
+      start = end + 1;
       line_no++;
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-      if (j.is_discarded() || !j.is_object() || !j.contains(a.text_field) || !j[a.text_field].is_string())
-        return golf::Status(golf::StatusCode::bad_format, path + ":" + std::to_string(line_no) +
-                                                              ": not a JSON object with a string field \"" + a.text_field + "\"");
-      docs->push_back(j[a.text_field].get<std::string>());
+      const std::string where = path + ":" + std::to_string(line_no) + ": ";
+      std::string text;
+      const std::string problem = golf::cli::jsonl_text(line, a.text_field, &text);
+      if (!problem.empty()) return golf::Status(golf::StatusCode::bad_format, where + problem);
+      docs->push_back(std::move(text));
     }
+  }
+  return golf::Status::Ok();
+}
+
+// UTF-8 bytes of the documents the (possibly cut) stream scores; see main. doc_start: each document's BOS position in
+// the uncut stream, whose prefix `stream` is.
+golf::Status scored_text_bytes(const golf::Tokenizer& tokenizer, const std::vector<std::string>& docs,
+                               const std::vector<size_t>& doc_start, const std::vector<int32_t>& stream,
+                               int64_t* bytes, int64_t* documents) {
+  *bytes = 0, *documents = 0;
+  for (size_t i = 0; i < docs.size() && doc_start[i] + 1 < stream.size(); i++) {
+    const size_t first = doc_start[i] + 1, end = i + 1 < docs.size() ? doc_start[i + 1] : SIZE_MAX;
+    ++*documents;
+    if (end <= stream.size()) {
+      *bytes += (int64_t)docs[i].size();
+      continue;
+    }
+    std::string text;
+    GOLF_RETURN_IF_ERROR(tokenizer.decode(stream.data() + first, stream.size() - first, &text));
+    *bytes += (int64_t)text.size();
   }
   return golf::Status::Ok();
 }
@@ -144,8 +134,7 @@ long peak_rss_kib() {
 
 int main(int argc, char** argv) {
   Args a;
-  int code = 0;
-  if (!parse_args(argc, argv, &a, &code)) return code;
+  if (int rc = parse_args(argc, argv, &a); rc >= 0) return rc;
 
   golf::ModelOptions mo;
   mo.compute = a.f32 ? golf::ComputeMode::f32 : golf::ComputeMode::automatic;
@@ -175,20 +164,22 @@ int main(int argc, char** argv) {
     std::vector<std::string> docs;
     st = read_documents(a, &docs);
     if (!st.ok()) return die(st.message());
-    raw_bytes = 0;
     std::vector<int32_t> ids;
+    std::vector<size_t> doc_start;  // (docs) stream position of each document's BOS
     for (const std::string& d : docs) {
       st = model->tokenizer()->encode(d, &ids);
       if (!st.ok()) return die(st.message());
+      doc_start.push_back(stream.size());
       stream.push_back(cfg.bos_id);
       stream.insert(stream.end(), ids.begin(), ids.end());
-      raw_bytes += (int64_t)d.size();
     }
-    documents = (int64_t)docs.size();
+    if (a.max_tokens > 1 && (int64_t)stream.size() > a.max_tokens) stream.resize((size_t)a.max_tokens);
     if (stream.size() < 2) return die("no tokens to score (empty input)");
+    // The ground truth counts exactly the text scored: whole documents by their UTF-8 bytes; a document that
+    // --max-tokens cuts by the bytes its scored tokens decode to; documents past the cut not at all.
+    st = scored_text_bytes(*model->tokenizer(), docs, doc_start, stream, &raw_bytes, &documents);
+    if (!st.ok()) return die(st.message());
   }
-  if (a.shards.empty() && a.max_tokens > 1 && (int64_t)stream.size() > a.max_tokens)
-    stream.resize((size_t)a.max_tokens);
 
   golf::SessionOptions so;
   so.n_threads = a.threads;

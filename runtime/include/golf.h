@@ -154,7 +154,7 @@ GOLF_API golf_status golf_detokenize(const golf_model* model, const int32_t* tok
 
 typedef struct golf_session_params {
   size_t size;   /* set by golf_session_params_init */
-  int n_threads; /* worker threads; 0 (default): all hardware threads */
+  int n_threads; /* worker threads, at most 1024; 0 (default): all hardware threads */
   int n_ctx;     /* context length in tokens; 0 (default): the model's max_seq_len */
   int n_batch;   /* tokens per forward pass while reading a prompt; 0 (default): 512 */
   /* Later fields are appended here (a device choice, say, with 0 for the CPU); a caller that does not set them

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "act_quant.h"
+#include "args.h"  // defines: golf::cli::ArgParser
 #include "half.h"
 #include "kernel_paths.h"
 #include "matmul.h"
@@ -164,22 +165,27 @@ int main(int argc, char** argv) {
   std::vector<int> thread_counts = {1, 2};
   int layers = 9;
   bool quick = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--paths" && i + 1 < argc) {
-      paths = split_commas(argv[++i]);
-    } else if (a == "--threads" && i + 1 < argc) {
-      thread_counts.clear();
-      for (auto& t : split_commas(argv[++i])) thread_counts.push_back(std::max(1, std::atoi(t.c_str())));
-    } else if (a == "--layers" && i + 1 < argc) {
-      layers = std::max(1, std::atoi(argv[++i]));
-    } else if (a == "--quick") {
-      quick = true;
-    } else {
-      std::fprintf(stderr, "usage: golf-bench-kernels [--paths a,b] [--threads 1,2] [--layers 9] [--quick]\n");
-      return 2;
-    }
-  }
+  golf::cli::ArgParser args("golf-bench-kernels", "[--paths a,b] [--threads 1,2] [--layers 9] [--quick]",
+                            "GEMM GOP/s and GEMV GB/s per kernel path and dtype at the baseline model's shapes, and a\n"
+                            "matmul-only estimate of the model's tokens/s. Prints figures; not a test.");
+  args.option("--paths", "a,b", "kernel paths (default: every SIMD path this CPU has)",
+              [&paths](const std::string& v) {
+                paths = split_commas(v);
+                return paths.empty() ? std::string("expected kernel path names separated by commas") : "";
+              })
+      .option("--threads", "N,M", "thread counts to measure (default 1,2)", [&thread_counts](const std::string& v) {
+        thread_counts.clear();
+        for (const std::string& t : split_commas(v)) {
+          int64_t n = 0;
+          std::string e = golf::cli::parse_integer(t, 1, golf::cli::kMaxThreads, &n);
+          if (!e.empty()) return "each count " + e;
+          thread_counts.push_back((int)n);
+        }
+        return thread_counts.empty() ? std::string("expected thread counts separated by commas") : "";
+      })
+      .integer("--layers", &layers, 1, 1024, "layers in the tokens/s estimate (default 9)")
+      .flag("--quick", &quick, "fewer repeats");
+  if (int rc = args.parse(argc, argv); rc >= 0) return rc;
   if (paths.empty()) {  // every SIMD path this CPU has (scalar is slow; ask for it by name)
     int count = 0;
     const char* const* names = kernel_path_names(&count);

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "args.h"  // defines: golf::cli::ArgParser
 #include "kernel_paths.h"
 #include "model.h"
 #include "session.h"
@@ -76,32 +77,23 @@ int main(int argc, char** argv) {
   std::vector<std::string> paths;
   int threads = 2, pp = 512, tg = 128, reps = 5, n_batch = 0;
   bool with_f32 = false, profile = false;
-  for (int i = 1; i < argc; i++) {
-    std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) { std::fprintf(stderr, "golf-bench: %s needs a value\n", a.c_str()); std::exit(2); }
-      return argv[++i];
-    };
-    if (a == "-h" || a == "--help") {
-      std::printf("usage: golf-bench MODEL.golf... [--threads N] [--paths a,b] [--pp N] [--tg N] [--reps N]\n"
-                  "                  [--batch N] [--f32] [--profile]\n"
-                  "Prompt (pp) and generation (tg) tokens/s, medians of --reps runs, per model, kernel path and\n"
-                  "compute mode (--f32 adds the fp32 reference path). GOLF_KERNEL is overridden by --paths.\n"
-                  "--batch N: n_batch of the session (default: the pp length, one forward pass).\n");
-      return 0;
-    }
-    if (a == "--threads") threads = std::atoi(value().c_str());
-    else if (a == "--paths") paths = split(value());
-    else if (a == "--pp") pp = std::atoi(value().c_str());
-    else if (a == "--tg") tg = std::atoi(value().c_str());
-    else if (a == "--batch") n_batch = std::atoi(value().c_str());
-    else if (a == "--reps") reps = std::max(1, std::atoi(value().c_str()));
-    else if (a == "--f32") with_f32 = true;
-    else if (a == "--profile") profile = true;
-    else if (!a.empty() && a[0] != '-') files.push_back(a);
-    else { std::fprintf(stderr, "golf-bench: unknown argument '%s'\n", a.c_str()); return 2; }
-  }
-  if (files.empty()) { std::fprintf(stderr, "golf-bench: give at least one MODEL.golf (see --help)\n"); return 2; }
+  golf::cli::ArgParser args("golf-bench", "MODEL.golf... [options]",
+      "Prompt (pp) and generation (tg) tokens/s, medians of --reps runs, per model, kernel path and\n"
+      "compute mode (--f32 adds the fp32 reference path). GOLF_KERNEL is overridden by --paths.");
+  args.positionals("MODEL.golf...", &files, 1, 1 << 20, "the models to measure")
+      .threads(&threads, "worker threads (default 2; 0: all cores)")
+      .option("--paths", "a,b", "kernel paths to measure (default: the one this machine picks)",
+              [&paths](const std::string& v) {
+                paths = split(v);
+                return paths.empty() ? std::string("expected kernel path names separated by commas") : "";
+              })
+      .integer("--pp", &pp, 1, 1 << 20, "prompt tokens (default 512)")
+      .integer("--tg", &tg, 1, 1 << 20, "generated tokens (default 128)")
+      .integer("--reps", &reps, 1, 10000, "repeats (default 5)")
+      .integer("--batch", &n_batch, 0, 1 << 20, "n_batch of the session (default 0: the pp length, one forward pass)")
+      .flag("--f32", &with_f32, "also measure the fp32 reference path")
+      .flag("--profile", &profile, "time per phase of the forward pass");
+  if (int rc = args.parse(argc, argv); rc >= 0) return rc;
   if (paths.empty()) paths.push_back(golf::kernels::kernel_path_name());
 
   std::printf("golf-bench: %d threads, pp%d (one batch) and tg%d (one token at a time), medians of %d runs\n", threads,

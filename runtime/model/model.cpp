@@ -1,23 +1,24 @@
-// model.cpp: Model::load: config from CONF, tensors checked and prepared (model_weights.cpp), tokenizer from TOKN.
+// model.cpp: Model::load: the file validated (format/validate.h), its tokenizer built, its tensors prepared
+// (model_weights.cpp).
 #include "model.h"
+
+#include "validate.h"
 
 namespace golf {
 
 Status Model::load(std::shared_ptr<const GolfFile> file, const ModelOptions& options, std::unique_ptr<Model>* out) {
   if (file == nullptr || out == nullptr) return Status(StatusCode::invalid_argument, "Model::load: null argument");
-  const std::string where = file->name() + ": ";
   std::unique_ptr<Model> m(new Model());
   m->file_ = std::move(file);
   m->options_ = options;
-  Status st = model_config_from_kv(m->file_->config(), &m->config_);
-  if (!st.ok()) return st.prefix(where);
-  st = build_model_weights(*m->file_, m->config_, options.compute, &m->weights_);
-  if (!st.ok()) return st.prefix(where);
-  if (m->file_->has_tokenizer()) {
+  // The one validity check (format/validate.h), the same golf-inspect runs; the tokenizer it checks is kept.
+  auto init_tokenizer = [&m](const TokenizerData& data) {
     m->tokenizer_.reset(new Tokenizer());
-    st = m->tokenizer_->init(m->file_->tokenizer());
-    if (!st.ok()) return st.prefix(where + "tokenizer: ");
-  }
+    return m->tokenizer_->init(data);
+  };
+  GOLF_RETURN_IF_ERROR(validate_model_file(*m->file_, init_tokenizer, &m->config_));
+  Status st = build_model_weights(*m->file_, m->config_, options.compute, &m->weights_);
+  if (!st.ok()) return st.prefix(m->file_->name() + ": ");
   *out = std::move(m);
   return Status::Ok();
 }

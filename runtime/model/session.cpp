@@ -51,6 +51,9 @@ Status Session::create(const Model& model, const SessionOptions& options, std::u
 Status Session::allocate(const SessionOptions& o) {
   const ModelConfig& c = model_.config();
   const ModelWeights& W = model_.weights();
+  if (o.n_threads < 0 || o.n_threads > kMaxSessionThreads)
+    return Status(StatusCode::invalid_argument, "Session: n_threads " + std::to_string(o.n_threads) +
+                                                    " out of range [0, " + std::to_string(kMaxSessionThreads) + "]");
   int n_threads = o.n_threads > 0 ? o.n_threads : (int)std::thread::hardware_concurrency();
   if (n_threads < 1) n_threads = 1;
   const int64_t n_ctx = o.n_ctx > 0 ? o.n_ctx : c.max_seq_len;

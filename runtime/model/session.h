@@ -17,8 +17,12 @@
 
 namespace golf {
 
+// More workers than any target machine has cores is a mistake (a typo such as 100000 would start that many threads);
+// equal to golf::cli::kMaxThreads, the tools' --threads bound.
+constexpr int kMaxSessionThreads = 1024;
+
 struct SessionOptions {
-  int n_threads = 0;    // 0: std::thread::hardware_concurrency()
+  int n_threads = 0;    // 0: std::thread::hardware_concurrency(); at most kMaxSessionThreads
   int n_ctx = 0;        // positions the KV cache holds; 0: the config's max_seq_len
   int n_batch = 512;    // tokens per forward pass (prompt processing); longer inputs run in several passes
   bool profile = false; // accumulate the time of each phase of the forward pass (see Session::profile)

@@ -11,30 +11,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "args.h"    // defines: golf::cli::ArgParser
+#include "jsonl_text.h"  // defines: golf::cli::jsonl_text
 #include "sha256.h"  // defines: to_hex
 #include "spm_model.h"
 #include "tokenizer.h"
 
 namespace {
-
-const char kUsage[] =
-    "usage: golf-tokenize --model FILE.model [--jsonl | --hex] [--decode | --normalize] [--time] [INPUT]\n"
-    "\n"
-    "Reads documents from INPUT (default or '-': standard input) and tokenizes them with the SentencePiece model,\n"
-    "giving exactly SentencePiece's ids (no BOS/EOS added).\n"
-    "\n"
-    "  --model FILE   SentencePiece .model file (BPE)\n"
-    "  --jsonl        documents are JSON lines; the \"text\" field of each is tokenized (blank lines skipped);\n"
-    "                 with --decode/--normalize, output texts are written as {\"text\": ...} lines\n"
-    "  --hex          documents are lines of hex digits (any bytes, NUL and invalid UTF-8 included); with\n"
-    "                 --decode/--normalize, output texts are written as hex lines\n"
-    "                 (without --jsonl/--hex every input line is one document, its newline removed)\n"
-    "  --decode       input lines are space-separated ids; prints the decoded text of each line\n"
-    "  --normalize    prints each document's normalized text (spaces shown as U+2581)\n"
-    "  --time         prints documents, bytes, tokens and encoding speed (MB/s) to standard error\n"
-    "  --help         prints this text\n"
-    "\n"
-    "Encoding prints one line per document: its ids separated by single spaces (an empty line for no ids).\n";
 
 enum class Format { lines, jsonl, hex };
 enum class Mode { encode, decode, normalize };
@@ -101,37 +84,28 @@ void write_text(const std::string& text, Format format, std::string* out) {
 
 int main(int argc, char** argv) {
   std::string model_path, input_path = "-";
-  Format format = Format::lines;
-  Mode mode = Mode::encode;
-  bool timing = false;
-  for (int i = 1; i < argc; i++) {
-    const std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    } else if (arg == "--model" && i + 1 < argc) {
-      model_path = argv[++i];
-    } else if (arg == "--jsonl") {
-      format = Format::jsonl;
-    } else if (arg == "--hex") {
-      format = Format::hex;
-    } else if (arg == "--decode") {
-      mode = Mode::decode;
-    } else if (arg == "--normalize") {
-      mode = Mode::normalize;
-    } else if (arg == "--time") {
-      timing = true;
-    } else if (arg == "-" || arg.rfind("-", 0) != 0) {
-      input_path = arg;
-    } else {
-      std::fprintf(stderr, "golf-tokenize: unknown option '%s'\n\n%s", arg.c_str(), kUsage);
-      return 2;
-    }
-  }
-  if (model_path.empty()) {
-    std::fprintf(stderr, "golf-tokenize: --model is required\n\n%s", kUsage);
-    return 2;
-  }
+  bool jsonl = false, hex = false, decode = false, normalize = false, timing = false;
+  std::vector<std::string> inputs;
+  golf::cli::ArgParser args("golf-tokenize", "--model FILE.model [--jsonl | --hex] [--decode | --normalize] [--time] [INPUT]",
+      "Reads documents from INPUT (default or '-': standard input) and tokenizes them with the SentencePiece model,\n"
+      "giving exactly SentencePiece's ids (no BOS/EOS added). Encoding prints one line per document: its ids\n"
+      "separated by single spaces (an empty line for no ids).");
+  args.positionals("INPUT", &inputs, 0, 1, "the documents (default or '-': standard input)")
+      .text("--model", &model_path, "SentencePiece .model file (BPE)").required()
+      .flag("--jsonl", &jsonl, "documents are JSON lines; the \"text\" field of each is tokenized (blank lines skipped);\n"
+            "with --decode/--normalize, output texts are written as {\"text\": ...} lines")
+      .flag("--hex", &hex, "documents are lines of hex digits (any bytes, NUL and invalid UTF-8 included); with\n"
+            "--decode/--normalize, output texts are written as hex lines\n"
+            "(without --jsonl/--hex every input line is one document, its newline removed)")
+      .flag("--decode", &decode, "input lines are space-separated ids; prints the decoded text of each line")
+      .flag("--normalize", &normalize, "prints each document's normalized text (spaces shown as U+2581)")
+      .flag("--time", &timing, "prints documents, bytes, tokens and encoding speed (MB/s) to standard error");
+  if (int rc = args.parse(argc, argv); rc >= 0) return rc;
+  if (jsonl && hex) return args.usage_error("--jsonl and --hex exclude each other");
+  if (decode && normalize) return args.usage_error("--decode and --normalize exclude each other");
+  if (!inputs.empty()) input_path = inputs[0];
+  const Format format = jsonl ? Format::jsonl : hex ? Format::hex : Format::lines;
+  const Mode mode = decode ? Mode::decode : normalize ? Mode::normalize : Mode::encode;
 
   golf::TokenizerData data;
   golf::Status status = golf::spm_model_load(model_path, &data);
@@ -170,10 +144,8 @@ int main(int argc, char** argv) {
     // One document from this line.
     if (format == Format::jsonl) {
       if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-      const nlohmann::json object = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-      if (object.is_discarded() || !object.is_object() || !object.contains("text") || !object["text"].is_string())
-        return fail(where + "not a JSON object with a string \"text\"");
-      document = object["text"].get<std::string>();
+      const std::string problem = golf::cli::jsonl_text(std::string(line), "text", &document);
+      if (!problem.empty()) return fail(where + problem);
     } else if (format == Format::hex) {
       if (!from_hex(line, &document)) return fail(where + "not a line of hex digits");
     } else {

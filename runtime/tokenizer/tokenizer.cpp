@@ -119,4 +119,9 @@ bool Tokenizer::append_piece_bytes(int32_t id, std::string* out) const {
   return false;
 }
 
+Status tokenizer_check(const TokenizerData& data) {
+  Tokenizer t;
+  return t.init(data);
+}
+
 }  // namespace golf

@@ -54,4 +54,8 @@ class Tokenizer {
   bool ready_ = false;
 };
 
+// Builds a Tokenizer from data and drops it: the runtime's part of validate_model_file (format/validate.h) for
+// callers that only check a file (golf-inspect); Model::load keeps the tokenizer it builds instead.
+Status tokenizer_check(const TokenizerData& data);
+
 }  // namespace golf

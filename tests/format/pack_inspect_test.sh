@@ -51,6 +51,17 @@ expect_error "not a .golf file" "$INSPECT" "$T/weights.safetensors"
 expect_error "safetensors" "$PACK" --weights "$T/config.json" --config "$T/config.json" \
   --tokenizer "$SRC/data/tokenizer_sp1024.model" -o "$T/x.golf"
 [ ! -e "$T/x.golf" ] || fail "a failed pack left an output file"
+# A directory where the SentencePiece model belongs is an error, not an abort (issue 13 item 1).
+expect_error "Is a directory" "$PACK" --weights "$T/weights.safetensors" --config "$T/config.json" --tokenizer "$T" \
+  -o "$T/x.golf"
+# Nothing overwritten without --overwrite (exit 2, one line naming the file), for golf-pack and golf-make-example.
+before=$(sha256sum < "$T/m.golf")
+set +e; "$PACK" --weights "$T/weights.safetensors" --config "$T/config.json" \
+  --tokenizer "$SRC/data/tokenizer_sp1024.model" -o "$T/m.golf" >"$T/out" 2>&1; rc=$?; set -e
+[ "$rc" = 2 ] && grep -q "m.golf exists: pass --overwrite" "$T/out" || { cat "$T/out"; fail "golf-pack overwrote (rc $rc)"; }
+[ "$(sha256sum < "$T/m.golf")" = "$before" ] || fail "golf-pack changed an existing output"
+set +e; "$MAKE" "$T" >"$T/out" 2>&1; rc=$?; set -e
+[ "$rc" = 2 ] && grep -q "exists: pass --overwrite" "$T/out" || { cat "$T/out"; fail "golf-make-example overwrote"; }
 
 # Damage: flip one byte inside the DATA section.
 cp "$T/m.golf" "$T/bad.golf"
@@ -63,7 +74,7 @@ expect_error "truncated" "$INSPECT" "$T/short.golf"
 # The challenge's SP8192 tokenizer, when the shared data is present.
 SHARED="${GOLF_SHARED_DATA:-$SRC/../shared/data}"
 if [ -f "$SHARED/tokenizers/fineweb_8192_bpe.model" ]; then
-  "$MAKE" "$T" --layers 2 --dim 64 --heads 2 --kv-heads 1 --mlp 128 --vocab 8192 >/dev/null
+  "$MAKE" "$T" --layers 2 --dim 64 --heads 2 --kv-heads 1 --mlp 128 --vocab 8192 --overwrite >/dev/null
   "$PACK" --weights "$T/weights.safetensors" --config "$T/config.json" \
     --tokenizer "$SHARED/tokenizers/fineweb_8192_bpe.model" -o "$T/m8k.golf" -q >/dev/null
   "$INSPECT" "$T/m8k.golf" | grep -q "tokenizer: BPE, 8192 pieces (256 byte, 3 control, 7932 normal, 1 unknown)" \

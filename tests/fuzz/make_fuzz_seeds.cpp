@@ -1,5 +1,6 @@
 // make_fuzz_seeds: writes a seed corpus of small, valid .golf files (every dtype, both codecs, with and without a
-// tokenizer and metadata) for the reader's fuzzer to mutate.
+// tokenizer and metadata) for the reader's fuzzer to mutate, and, given a second directory, valid inputs of the
+// rANS fuzzer (fuzz_rans.cpp: range byte, u16 count, payload) for every code range.
 #include <cstdio>
 #include <random>
 #include <string>
@@ -7,12 +8,37 @@
 #include "golf_writer.h"
 #include "mapped_file.h"
 #include "quant.h"
+#include "rans.h"
+
+namespace {
+
+int write_rans_seeds(const std::string& dir) {
+  std::mt19937 rng(11);
+  for (int bits = 2; bits <= 8; bits++) {
+    const int hi = (1 << (bits - 1)) - 1;
+    std::binomial_distribution<int> code(2 * hi, 0.5);  // peaked around 0, like trained weights
+    const uint16_t count = (uint16_t)(37 * bits);
+    std::vector<int8_t> codes(count);
+    for (int8_t& c : codes) c = (int8_t)(code(rng) - hi);
+    std::vector<uint8_t> seed = {(uint8_t)(bits - 2), (uint8_t)(count & 0xFF), (uint8_t)(count >> 8)};
+    golf::Status st = golf::rans_encode(codes.data(), count, -hi, hi, &seed);
+    if (st.ok()) st = golf::write_file_atomic(dir + "/rans_q" + std::to_string(bits), seed.data(), seed.size());
+    if (!st.ok()) {
+      std::fprintf(stderr, "make_fuzz_seeds: %s\n", st.message().c_str());
+      return 1;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: make_fuzz_seeds DIR\n");
+  if (argc != 2 && argc != 3) {
+    std::fprintf(stderr, "usage: make_fuzz_seeds GOLF_DIR [RANS_DIR]\n");
     return 2;
   }
+  if (argc == 3 && write_rans_seeds(argv[2]) != 0) return 1;
   std::string dir = argv[1];
   std::mt19937 rng(7);
   std::normal_distribution<float> normal(0.0f, 0.02f);

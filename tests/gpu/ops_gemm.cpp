@@ -10,7 +10,7 @@
 // Each in fp32 (relative Frobenius error ≤ 1e-5) and bf16, each run twice with equal bits. bf16 tolerances: an
 // output rounded to bf16 once (half an ulp is 2⁻⁸ relative at worst, ~2⁻⁹·0.6 in RMS) gets 8e-3; an fp32 gradient
 // from bf16 inputs (the CPU twin is given the same rounded inputs) differs only by summation order: 1e-4; the bf16
-// NS5 gets muon_math.h's kNsBf16Tolerance (5e-2; its host emulation in CI measures 1.3-2.0e-2).
+// NS5 gets muon_math.h's kNsBf16Tolerance (5e-2; a host emulation of the bf16 GEMMs measures 1.0-2.0e-2).
 #include <omp.h>
 
 #include <algorithm>
@@ -243,6 +243,15 @@ Status run_precision(const SelftestOptions& opt, std::vector<CheckResult>* rows)
       GOLF_RETURN_IF_ERROR(check_gemm<T>(s, label, ctx, ++seed, rows).prefix(label + ": "));
     }
   }
+  {
+    // Planning again (as a resumed run does at setup) picks the same algorithm for every shape.
+    gc::GemmContext again;
+    GOLF_RETURN_IF_ERROR(again.init(p, shapes));
+    const bool same = ctx.same_algorithms(again);
+    rows->push_back(make_row("gemm algorithms chosen again", std::to_string(shapes.size()) + " plan shapes",
+                             std::is_same_v<T, bf16> ? "bf16" : "fp32", same ? 0 : 1, 0, true,
+                             same ? "" : "the heuristic chose differently on a second setup"));
+  }
   GOLF_RETURN_IF_ERROR(check_linear<T>(150, 64, 192, true, &ctx, ++seed, rows));
   GOLF_RETURN_IF_ERROR(check_linear<T>(77, 36, 18, false, &ctx, ++seed, rows));
   GOLF_RETURN_IF_ERROR(check_linear<T>(1, 40, 24, true, &ctx, ++seed, rows));
@@ -252,9 +261,34 @@ Status run_precision(const SelftestOptions& opt, std::vector<CheckResult>* rows)
   return Status::Ok();
 }
 
+// What GemmContext must refuse before anything reaches cuBLASLt: a shape not planned at setup, a misaligned
+// pointer, tensors of the other precision. Each is a row that passes when the call fails with invalid_argument and
+// its message names the shape.
+Status check_refusals(std::vector<CheckResult>* rows) {
+  gc::GemmContext ctx;
+  const GemmShape planned = gc::linear_forward_shape(32, 64, 48);
+  GOLF_RETURN_IF_ERROR(ctx.init(gc::Precision::bf16, {planned}));
+  DeviceBuffer a, b, d;
+  GOLF_RETURN_IF_ERROR(a.alloc(32 * 64 * 2 + 64));
+  GOLF_RETURN_IF_ERROR(b.alloc(48 * 64 * 2 + 64));
+  GOLF_RETURN_IF_ERROR(d.alloc(32 * 48 * 4 + 64));
+  auto row = [&](const char* what, const Status& st, const std::string& must_name) {
+    const bool ok = st.code() == StatusCode::invalid_argument && st.message().find(must_name) != std::string::npos;
+    rows->push_back(make_row(std::string("gemm refuses ") + what, must_name, "bf16", ok ? 0 : 1, 0, true,
+                             ok ? "" : "got: " + st.message()));
+  };
+  row("an unplanned shape", ctx.run(gc::linear_forward_shape(32, 64, 40), a.p, b.p, nullptr, d.p, 0),
+      gc::linear_forward_shape(32, 64, 40).text());
+  row("a misaligned pointer", ctx.run(planned, a.as<char>() + 2, b.p, nullptr, d.p, 0), planned.text());
+  row("fp32 tensors in a bf16 context",
+      gc::linear_forward<float>(d.as<float>(), a.as<float>(), b.as<float>(), 32, 64, 48, ctx, 0), "fp32");
+  return Status::Ok();
+}
+
 Status run_gemm(const SelftestOptions& opt, std::vector<CheckResult>* rows) {
   GOLF_RETURN_IF_ERROR(run_precision<float>(opt, rows).prefix("fp32: "));
   GOLF_RETURN_IF_ERROR(run_precision<bf16>(opt, rows).prefix("bf16: "));
+  GOLF_RETURN_IF_ERROR(check_refusals(rows).prefix("refusals: "));
   return Status::Ok();
 }
 

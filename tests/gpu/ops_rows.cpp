@@ -22,6 +22,7 @@
 #include "cuda/encoder_math.h"  // defines: encoder_buckets_plan
 #include "cuda/residual.h"      // defines: resid_mix_*, scaled_add_*, colsum_mul_add, colsum_scratch_doubles
 #include "cuda/rms_norm.h"      // defines: rms_norm_forward/backward
+#include "cuda/qk_norm_rope.h"  // defines: qk_norm_rope_forward/backward, qk_norm_rope_scratch_doubles
 #include "cuda/rope.h"          // defines: rope_*, head_gain_*, head_gain_scratch_doubles
 #include "row_op_check.h"       // defines: OpTensor, check_op, round_if_bf16
 #include "selftest.h"           // defines: SelftestRegistrar, fill_*
@@ -276,6 +277,62 @@ Status check_rope(int N, int T_, int heads, int hd, int rd, uint64_t seed, std::
   }, out);
 }
 
+// ---- fused QK-norm + RoPE + q gain --------------------------------------------------------------------------------
+// Twin: the CPU model's composition rms_norm → rope → head_gain, and head_gain_backward → rope_backward →
+// rms_norm_backward. In bf16 mode the CPU backward starts from the y the GPU forward stores (rounded to bf16).
+
+template <typename T>
+Status check_qk_norm_rope(int N, int T_, int heads, int hd, int rd, bool with_gain, uint64_t seed,
+                          std::vector<CheckResult>* out) {
+  constexpr bool kB = std::is_same_v<T, bf16>;
+  const int rows = N * heads, half = rd / 2 > 0 ? rd / 2 : 1;
+  const size_t n = (size_t)rows * hd;
+  const float eps = 1e-6f;
+  const std::string shape = "N=" + std::to_string(N) + " T=" + std::to_string(T_) + " heads=" + std::to_string(heads) +
+                            " hd=" + std::to_string(hd) + " rd=" + std::to_string(rd) + (with_gain ? " gain" : "");
+  const std::vector<float> x = normal(n, seed, 3.0f, kB), dout = normal(n, seed + 1, 1.0f, kB),
+                           cos_t = normal((size_t)T_ * half, seed + 2, 1.0f, false),
+                           sin_t = normal((size_t)T_ * half, seed + 3, 1.0f, false),
+                           gain = normal(heads, seed + 4, 1.0f, false), dgain0 = normal(heads, seed + 5, 1.0f, false);
+  std::vector<float> y(n), rstd(rows), qr(n), qf(n);
+  tc::rms_norm_forward(y.data(), rstd.data(), x.data(), rows, hd, eps);
+  tc::rope_forward(qr.data(), y.data(), cos_t.data(), sin_t.data(), N, T_, heads, hd, rd);
+  if (with_gain)
+    tc::head_gain_forward(qf.data(), qr.data(), gain.data(), N, heads, hd);
+  else
+    qf = qr;
+  {
+    std::vector<OpTensor> t = {input("in", Kind::activation, x), input("gain", Kind::fp32, gain),
+                               input("cos", Kind::fp32, cos_t), input("sin", Kind::fp32, sin_t),
+                               output("out", Kind::activation, qf), output("y", Kind::activation, y),
+                               output("rstd", Kind::fp32, rstd)};
+    GOLF_RETURN_IF_ERROR(check_op<T>("qk_norm_rope_forward", shape, t, [&](const std::vector<void*>& v) {
+      return gc::qk_norm_rope_forward<T>(dev<T>(v, 4), dev<T>(v, 5), dev<float>(v, 6), dev<T>(v, 0),
+                                         with_gain ? dev<float>(v, 1) : nullptr, dev<float>(v, 2), dev<float>(v, 3), N,
+                                         T_, heads, hd, rd, eps, 0);
+    }, out));
+  }
+  std::vector<float> y_in = y;
+  round_if_bf16(&y_in, kB);
+  std::vector<float> qr_in(n), d = dout, dgain = dgain0;
+  tc::rope_forward(qr_in.data(), y_in.data(), cos_t.data(), sin_t.data(), N, T_, heads, hd, rd);
+  if (with_gain) tc::head_gain_backward(d.data(), dgain.data(), d.data(), qr_in.data(), gain.data(), N, heads, hd);
+  tc::rope_backward(d.data(), d.data(), cos_t.data(), sin_t.data(), N, T_, heads, hd, rd);
+  tc::rms_norm_backward(d.data(), d.data(), y_in.data(), rstd.data(), rows, hd, false);
+  DeviceScratch scratch;
+  GOLF_RETURN_IF_ERROR(scratch.alloc(gc::qk_norm_rope_scratch_doubles(N, heads)));
+  std::vector<OpTensor> t = {input("dout", Kind::activation, dout), input("y", Kind::activation, y_in),
+                             input("rstd", Kind::fp32, rstd), input("gain", Kind::fp32, gain),
+                             input("cos", Kind::fp32, cos_t), input("sin", Kind::fp32, sin_t),
+                             output("din", Kind::activation, d),
+                             accumulated("dgain", Kind::fp32, dgain0, with_gain ? dgain : dgain0)};
+  return check_op<T>("qk_norm_rope_backward", shape, t, [&](const std::vector<void*>& v) {
+    return gc::qk_norm_rope_backward<T>(dev<T>(v, 6), dev<float>(v, 7), dev<T>(v, 0), dev<T>(v, 1), dev<float>(v, 2),
+                                        with_gain ? dev<float>(v, 3) : nullptr, dev<float>(v, 4), dev<float>(v, 5), N,
+                                        T_, heads, hd, rd, scratch.p, 0);
+  }, out);
+}
+
 // ---- MLP activation ----------------------------------------------------------------------------------------------
 
 template <typename T>
@@ -362,6 +419,12 @@ Status run_rows_precision(const SelftestOptions& opt, std::vector<CheckResult>* 
   for (auto s : std::vector<std::array<int, 5>>{{2048, 1024, 8, 64, 64}, {150, 150, 4, 64, 16}, {33, 11, 2, 32, 0},
                                                  {300, 256, 4, 32, 32}})
     GOLF_RETURN_IF_ERROR(check_rope<T>(s[0], s[1], s[2], s[3], s[4], seed += 10, out));
+  // (N, T, heads, hd, rd, gain): q and k of the baseline, partial rope, rope off, cpu-small's hd 32, hd 128.
+  GOLF_RETURN_IF_ERROR(check_qk_norm_rope<T>(2048, 1024, 8, 64, 64, true, seed += 10, out));
+  GOLF_RETURN_IF_ERROR(check_qk_norm_rope<T>(2048, 1024, 4, 64, 64, false, seed += 10, out));
+  GOLF_RETURN_IF_ERROR(check_qk_norm_rope<T>(150, 150, 4, 64, 16, true, seed += 10, out));
+  GOLF_RETURN_IF_ERROR(check_qk_norm_rope<T>(33, 11, 2, 32, 0, true, seed += 10, out));
+  GOLF_RETURN_IF_ERROR(check_qk_norm_rope<T>(129, 64, 1, 128, 128, true, seed += 10, out));
   for (size_t n : {(size_t)1, (size_t)1000003})
     for (float slope : {0.0f, 0.5f}) GOLF_RETURN_IF_ERROR(check_activation<T>(n, slope, seed += 10, out));
   // (N, V): the baseline's V = 1024 with and without the softcap, V off the block width, a tiny vocabulary.

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "args.h"         // defines: golf::cli::ArgParser
 #include "params/init.h"  // defines: params_init, rng_hash
 #include "bench_train_cuda.h"  // defines: bench_train_cuda
 #include "matmul.h"     // defines: threads_init, threads_count
@@ -115,43 +116,29 @@ int main(int argc, char** argv) {
   int threads = 2, steps = 5, batch = 0, seq = 0, micro = 8;
   double peak_tflops = 989;  // H100/H200 SXM dense bf16
   std::string which = "all", backend = "cpu", precision = "bf16";
-  for (int i = 1; i < argc; i++) {
-    std::string a = argv[i];
-    auto next = [&]() { return i + 1 < argc ? argv[++i] : (char*)"0"; };
-    if (a == "--threads") threads = std::atoi(next());
-    else if (a == "--steps") steps = std::atoi(next());
-    else if (a == "--config") which = next();
-    else if (a == "--batch") batch = std::atoi(next());
-    else if (a == "--seq") seq = std::atoi(next());
-    else if (a == "--backend") backend = next();
-    else if (a == "--precision") precision = next();
-    else if (a == "--micro") micro = std::atoi(next());
-    else if (a == "--peak-tflops") peak_tflops = std::atof(next());
-    else {
-      std::fprintf(stderr,
-                   "usage: golf-bench-train [--threads N] [--steps S] [--config cpu-small|baseline|all] [--batch B] "
-                   "[--seq T] [--backend cpu|cuda] [--precision bf16|fp32] [--micro K] [--peak-tflops X]\n");
-      return 2;
-    }
-  }
-  if (backend != "cpu" && backend != "cuda") {
-    std::fprintf(stderr, "golf-bench-train: --backend %s: expected cpu or cuda\n", backend.c_str());
-    return 2;
-  }
-  if (micro < 1 || !(peak_tflops > 0)) {
-    std::fprintf(stderr, "golf-bench-train: --micro must be >= 1 and --peak-tflops > 0\n");
-    return 2;
-  }
+  golf::cli::ArgParser args("golf-bench-train", "[--threads N] [--steps S] [--config cpu-small|baseline|all] "
+                            "[--batch B] [--seq T] [--backend cpu|cuda] [--precision bf16|fp32] [--micro K]",
+                            "Training tokens/s of the CPU trainer (forward + backward + optimizer), medians over "
+                            "timed steps; with --backend cuda, the CUDA backend's step on one GPU (default: the "
+                            "baseline, 8 micro-batches of 64 x 1024) with tokens/s and MFU.");
+  args.threads(&threads, "OpenMP threads (default 2; 0: all cores)")
+      .integer("--steps", &steps, 1, 1 << 20, "timed steps (default 5)", "S")
+      .choice("--config", &which, {"cpu-small", "baseline", "all"}, "the model shape (default all)")
+      .integer("--batch", &batch, 0, 1 << 20, "sequences per step (default 0: the config's)", "B")
+      .integer("--seq", &seq, 0, 1 << 20, "sequence length (default 0: the config's)", "T")
+      .choice("--backend", &backend, {"cpu", "cuda"}, "where the math runs (default cpu)")
+      .choice("--precision", &precision, {"bf16", "fp32"}, "cuda: activation precision (default bf16)")
+      .integer("--micro", &micro, 1, 1 << 16, "cuda: micro-batches per step (default 8)", "K")
+      .real("--peak-tflops", &peak_tflops, 1, 1e6, "cuda: the GPU's dense bf16 peak for MFU (default 989)", "X");
+  if (int rc = args.parse(argc, argv); rc >= 0) return rc;
   if (backend == "cuda") {
     // The challenge's step on one GPU: the baseline, 64 x 1024 per micro-batch, 8 micro-batches.
     const std::string name = which == "all" ? "baseline" : which;
     for (const BenchConfig& bc : bench_configs()) {
       if (bc.name != name) continue;
-      return bench_train_cuda(bc.name, bc.model, batch > 0 ? batch : 64, seq > 0 ? seq : 1024, micro,
-                              std::max(1, steps), precision, peak_tflops);
+      return bench_train_cuda(bc.name, bc.model, batch > 0 ? batch : 64, seq > 0 ? seq : 1024, micro, steps,
+                              precision, peak_tflops);
     }
-    std::fprintf(stderr, "golf-bench-train: --config %s: expected cpu-small or baseline\n", name.c_str());
-    return 2;
   }
   threads_init(threads);
   int rc = 0;

@@ -3,7 +3,8 @@
 // reads the raw logits of the tied head's GEMM once, computes z = cap·tanh(raw/cap), lse and nll in fp32, and
 // overwrites the logits with d(raw) in T, so fp32 logits are never stored (llm.c's fused classifier). The loss is
 // the mean nll, summed in a fixed order in double. Pointers are device memory (loss: one device double);
-// launchers only enqueue work. V ≤ kClsMaxVocab (classifier_math.h).
+// launchers only enqueue work. V ≤ kClsMaxVocab (classifier_math.h); every target must lie in [0, V) (the backend
+// checks the batch on the host, as for the embedding).
 #pragma once
 #include <cstdint>
 

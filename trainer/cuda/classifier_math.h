@@ -13,8 +13,9 @@ namespace golf::train_cuda {
 // kClsThreads / 32 warp sums in warp order.
 constexpr int kClsThreads = 256;
 constexpr int kClsWarps = kClsThreads / 32;
-// The kernels keep the row's z in shared memory (fp32): V ≤ this.
-constexpr int kClsMaxVocab = 12288;
+// The kernels keep the row's z in shared memory (fp32): V ≤ this, so that z and the reduction's few floats stay
+// inside the 48 KiB a block gets without opting in.
+constexpr int kClsMaxVocab = 12000;
 // The loss kernel: one block of kClsLossThreads; thread t sums nll[t], nll[t + kClsLossThreads], ... in double,
 // then thread 0 adds the threads' sums in order and divides by N.
 constexpr int kClsLossThreads = 256;

@@ -10,6 +10,7 @@ namespace {
 
 constexpr int kThreads = 256;
 constexpr int kBackwardColumns = 128;
+constexpr int kBackwardUnroll = 16;
 
 template <typename T>
 __global__ void __launch_bounds__(kThreads)
@@ -21,17 +22,36 @@ __global__ void __launch_bounds__(kThreads)
   }
 }
 
+// The bucket's positions are staged in shared memory kBackwardColumns at a time, and each thread loads
+// kBackwardUnroll rows' values before adding them in order: the adds form one dependent chain per column (the CPU's
+// order, so the fp32 result is the CPU's bits), and the loads ahead of it keep a frequent id's long bucket from
+// paying one memory latency per row.
 template <typename T>
 __global__ void __launch_bounds__(kBackwardColumns)
     encoder_backward_kernel(float* dtok_emb, const T* dout, const int32_t* ids, int d, const int32_t* order,
                             const int32_t* start) {
+  __shared__ int32_t rows[kBackwardColumns];
   const int c = blockIdx.y * kBackwardColumns + threadIdx.x;
-  if (c >= d) return;
   const int begin = start[blockIdx.x], end = start[blockIdx.x + 1];
-  float* dst = dtok_emb + (int64_t)ids[order[begin]] * d + c;
-  float acc = *dst;
-  for (int k = begin; k < end; k++) acc = encoder_grad_add(acc, to_float(dout[(int64_t)order[k] * d + c]));
-  *dst = acc;
+  const int64_t row = (int64_t)ids[order[begin]] * d;
+  float acc = c < d ? dtok_emb[row + c] : 0.0f;
+  for (int base = begin; base < end; base += kBackwardColumns) {
+    __syncthreads();  // the previous batch's positions are no longer read
+    if (base + (int)threadIdx.x < end) rows[threadIdx.x] = order[base + threadIdx.x];
+    __syncthreads();
+    const int count = min(kBackwardColumns, end - base);
+    if (c >= d) continue;
+    int j = 0;
+    for (; j + kBackwardUnroll <= count; j += kBackwardUnroll) {
+      float vals[kBackwardUnroll];
+#pragma unroll
+      for (int u = 0; u < kBackwardUnroll; u++) vals[u] = to_float(dout[(int64_t)rows[j + u] * d + c]);
+#pragma unroll
+      for (int u = 0; u < kBackwardUnroll; u++) acc = encoder_grad_add(acc, vals[u]);
+    }
+    for (; j < count; j++) acc = encoder_grad_add(acc, to_float(dout[(int64_t)rows[j] * d + c]));
+  }
+  if (c < d) dtok_emb[row + c] = acc;
 }
 
 }  // namespace

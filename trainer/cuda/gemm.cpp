@@ -3,6 +3,7 @@
 #include "gemm.h"
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -10,13 +11,6 @@
 namespace golf::train_cuda {
 
 namespace {
-
-// The cuBLASLt objects of a plan, with their own error path so a half-built plan is released.
-#define GOLF_GEMM_TRY(expr)                                             \
-  do {                                                                  \
-    Status golf_gemm_st_ = (expr);                                      \
-    if (!golf_gemm_st_.ok()) return golf_gemm_st_.prefix(where);        \
-  } while (0)
 
 Status named(Status s, const GemmShape& shape) { return s.prefix("gemm " + shape.text() + ": "); }
 
@@ -78,6 +72,14 @@ long long GemmContext::workspace_need(const GemmShape& shape) const {
   return p ? (long long)p->workspace : -1;
 }
 
+bool GemmContext::same_algorithms(const GemmContext& other) const {
+  for (const Plan* p : plans_) {
+    const Plan* q = other.find(p->shape);
+    if (!q || std::memcmp(&p->algo, &q->algo, sizeof p->algo) != 0) return false;
+  }
+  return true;
+}
+
 Status GemmContext::add(const GemmShape& s) {
   if (!handle_) return Status(StatusCode::invalid_argument, "gemm context: add before init");
   if (find(s)) return Status::Ok();
@@ -90,25 +92,23 @@ Status GemmContext::add(const GemmShape& s) {
   const cudaDataType_t cd_type = fp32 || s.out == GemmOut::grad ? CUDA_R_32F : CUDA_R_16BF;
   auto plan = std::make_unique<Plan>();
   plan->shape = s;
-  // Column-major Cᵀ (N, M) = op(B)ᵀ (N, K) · op(A)ᵀ (K, M): cuBLASLt's A is our B, its B our A. Row-major X with
-  // row stride ld is the column-major Xᵀ with the same ld, so a row-major operand that is not transposed is a
-  // column-major one that is not transposed either, with rows and columns swapped.
-  const cublasOperation_t op_a = s.trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;  // applied to our B
-  const cublasOperation_t op_b = s.trans_a ? CUBLAS_OP_T : CUBLAS_OP_N;  // applied to our A
-  // Stored (column-major) dims: our B is (N, K) col-major when not transposed, (K, N) when transposed.
-  const uint64_t a_rows = s.trans_b ? s.K : s.N, a_cols = s.trans_b ? s.N : s.K;
-  const uint64_t b_rows = s.trans_a ? s.M : s.K, b_cols = s.trans_a ? s.K : s.M;
-  GOLF_GEMM_TRY([&]() -> Status {
+  // Column-major Cᵀ = op(B)ᵀ·op(A)ᵀ: cuBLASLt's first operand is our B (gemm_plan.h column_major_gemm).
+  const ColumnMajorGemm cm = column_major_gemm(s);
+  const cublasOperation_t op_a = cm.trans_first ? CUBLAS_OP_T : CUBLAS_OP_N;
+  const cublasOperation_t op_b = cm.trans_second ? CUBLAS_OP_T : CUBLAS_OP_N;
+  // A half-built plan is released by its destructor when a step fails.
+  Status built = [&]() -> Status {
     GOLF_CUBLAS_CHECK(cublasLtMatmulDescCreate(&plan->desc, CUBLAS_COMPUTE_32F, CUDA_R_32F));
     GOLF_CUBLAS_CHECK(
         cublasLtMatmulDescSetAttribute(plan->desc, CUBLASLT_MATMUL_DESC_TRANSA, &op_a, sizeof op_a));
     GOLF_CUBLAS_CHECK(
         cublasLtMatmulDescSetAttribute(plan->desc, CUBLASLT_MATMUL_DESC_TRANSB, &op_b, sizeof op_b));
-    GOLF_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&plan->a, ab_type, a_rows, a_cols, s.ldb));
-    GOLF_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&plan->b, ab_type, b_rows, b_cols, s.lda));
-    GOLF_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&plan->cd, cd_type, (uint64_t)s.N, (uint64_t)s.M, s.ldc));
+    GOLF_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&plan->a, ab_type, cm.first_rows, cm.first_cols, cm.first_ld));
+    GOLF_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&plan->b, ab_type, cm.second_rows, cm.second_cols, cm.second_ld));
+    GOLF_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&plan->cd, cd_type, cm.d_rows, cm.d_cols, cm.d_ld));
     return Status::Ok();
-  }());
+  }();
+  if (!built.ok()) return built.prefix(where);
   // Preferences: our workspace, and pointers aligned to 16 bytes only (the layout's tensors are 32- or 64-byte
   // aligned, not 256 as the heuristic assumes by default), so every chosen kernel is valid for every call.
   cublasLtMatmulPreference_t pref = nullptr;
@@ -124,6 +124,14 @@ Status GemmContext::add(const GemmShape& s) {
          {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES,
           CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES})
       GOLF_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(pref, attr, &align, sizeof align));
+    // Split-K partial sums are added in fp32 (the compute type), never in a bf16 output type: the INPLACE and
+    // OUTPUT_TYPE schemes would round every partial sum of a bf16 activation to bf16. fp32 outputs allow all three
+    // (INPLACE orders its additions by counters, so it stays deterministic).
+    const uint32_t reduction = cd_type == CUDA_R_32F ? (uint32_t)CUBLASLT_REDUCTION_SCHEME_MASK
+                                                     : (uint32_t)(CUBLASLT_REDUCTION_SCHEME_NONE |
+                                                                  CUBLASLT_REDUCTION_SCHEME_COMPUTE_TYPE);
+    GOLF_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_REDUCTION_SCHEME_MASK,
+                                                           &reduction, sizeof reduction));
     GOLF_CUBLAS_CHECK(cublasLtMatmulAlgoGetHeuristic(handle_, plan->desc, plan->a, plan->b, plan->cd, plan->cd,
                                                      pref, 1, &result, &found));
     return Status::Ok();

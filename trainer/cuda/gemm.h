@@ -42,7 +42,8 @@ class GemmContext {
   // Plans one more shape (at setup: the self-test's extra shapes). A shape already planned is a no-op.
   Status add(const GemmShape& shape);
 
-  // D = alpha·op(A)·op(B) + beta·C with the shape's alpha and beta, enqueued on `stream`. C may equal D (in place)
+  // D = alpha·op(A)·op(B) + beta·C with the shape's alpha and beta, enqueued on `stream`. The workspace is shared
+  // by every call: use one stream at a time (the trainer's compute stream). C may equal D (in place)
   // or differ (Newton–Schulz's linear combinations); C is not read when beta is 0 (pass D or null). Element types:
   // the context's precision for A and B; for C and D also, except GemmOut::grad, which is fp32 in both.
   // invalid_argument naming the shape when it was not planned or a pointer is null or misaligned.
@@ -52,6 +53,9 @@ class GemmContext {
   size_t plan_count() const { return plans_.size(); }
   // The heuristic's workspace need of a planned shape (bytes), for the self-test's table; -1 when not planned.
   long long workspace_need(const GemmShape& shape) const;
+  // Every shape planned here is planned in `other` with the same algorithm (its opaque bytes): a resumed run, which
+  // plans again at setup, then computes the same bits. The self-test checks it.
+  bool same_algorithms(const GemmContext& other) const;
 
  private:
   struct Plan;

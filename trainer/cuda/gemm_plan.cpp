@@ -34,6 +34,28 @@ std::string GemmShape::text() const {
   return buf;
 }
 
+ColumnMajorGemm column_major_gemm(const GemmShape& s) {
+  ColumnMajorGemm c;
+  c.trans_first = s.trans_b;
+  c.trans_second = s.trans_a;
+  c.m = s.N;
+  c.n = s.M;
+  c.k = s.K;
+  // Our B, row-major (K, N) with stride ldb, is column-major (N, K): op N gives (m, k). Transposed, it is stored
+  // row-major (N, K), i.e. column-major (K, N), and op T gives (m, k).
+  c.first_rows = s.trans_b ? s.K : s.N;
+  c.first_cols = s.trans_b ? s.N : s.K;
+  c.first_ld = s.ldb;
+  // Our A, row-major (M, K), is column-major (K, M) = (k, n); transposed, stored (K, M) row-major = (M, K) = (n, k).
+  c.second_rows = s.trans_a ? s.M : s.K;
+  c.second_cols = s.trans_a ? s.K : s.M;
+  c.second_ld = s.lda;
+  c.d_rows = s.N;
+  c.d_cols = s.M;
+  c.d_ld = s.ldc;
+  return c;
+}
+
 double GemmPlan::model_flops() const {
   double f = 0;
   for (const GemmStep& s : model) f += s.shape.flops() * s.repeat;
@@ -158,7 +180,7 @@ GemmShape ns_gemm_shape(int rows, int cols, int which) {
   return s;
 }
 
-Status gemm_plan_build(const ModelConfig& cfg, int rows, int ns_steps, GemmPlan* out) {
+Status gemm_plan_build(const ModelConfig& cfg, int rows, int ns_steps, GemmPlan* out, bool backward) {
   GOLF_RETURN_IF_ERROR(cfg.validate());
   if (rows < 1 || ns_steps < 0)
     return Status(StatusCode::invalid_argument, "gemm plan: rows must be >= 1 and Newton-Schulz steps >= 0");
@@ -195,8 +217,8 @@ Status gemm_plan_build(const ModelConfig& cfg, int rows, int ns_steps, GemmPlan*
   // Backward (model_backward: the head, then block_backward from the last block down). The q, k, v gradients
   // come from three kernels (attention, QK-norm/RoPE) as separate buffers, so their products stay three, with dX
   // accumulated by beta = 1 as the CPU does.
-  bwd(head, -1, d, V, false);
-  for (int l = cfg.num_layers - 1; l >= 0; l--) {
+  if (backward) bwd(head, -1, d, V, false);
+  for (int l = backward ? cfg.num_layers - 1 : -1; l >= 0; l--) {
     bwd(name(l, "mlp.proj.weight"), l, hid, d, false);
     bwd(name(l, "mlp.fc.weight"), l, d, hid, false);
     bwd(name(l, "attn.proj.weight"), l, d, d, false);

@@ -34,6 +34,20 @@ struct GemmShape {
   std::string text() const;
 };
 
+// A row-major GemmShape as the column-major product cuBLASLt runs: row-major C = op(A)·op(B) is column-major
+// Cᵀ = op(B)ᵀ·op(A)ᵀ, so cuBLASLt's first operand is our B and its second our A; nothing moves in memory (a
+// row-major matrix with row stride ld is the column-major transpose with the same ld). Each stored operand is
+// described as cuBLASLt's matrix layout wants it (rows, cols, ld of the column-major storage, before the op).
+// gemm.cpp builds its descriptors from this; CI emulates it against train_cpu::gemm.
+struct ColumnMajorGemm {
+  bool trans_first = false, trans_second = false;  // CUBLASLT_MATMUL_DESC_TRANSA / TRANSB
+  int m = 0, n = 0, k = 0;                          // D (m, n) = op(first) (m, k) · op(second) (k, n)
+  int first_rows = 0, first_cols = 0, first_ld = 0;    // our B
+  int second_rows = 0, second_cols = 0, second_ld = 0;  // our A
+  int d_rows = 0, d_cols = 0, d_ld = 0;                 // C and D
+};
+ColumnMajorGemm column_major_gemm(const GemmShape& s);
+
 // Which product of a layer a GEMM is.
 enum class GemmRole { forward, backward_dx, backward_dw, ns_gram, ns_poly, ns_update };
 const char* gemm_role_name(GemmRole r);
@@ -68,7 +82,8 @@ struct GemmPlan {
 };
 
 // c_q, c_k and c_v of every block follow one another with no padding in the flat parameter (and gradient) layout
-// (trainer/cpu/params.cpp rounds every tensor to 16 floats), so [c_q; c_k; c_v] is one [d + 2·kv, d] matrix.
+// (trainer/cpu/params.cpp rounds every tensor to 16 floats), so [c_q; c_k; c_v] is one [d + 2·kv, d] matrix. The
+// bf16 working copy of the weights keeps the same element offsets, so the same holds there.
 bool qkv_weights_contiguous(const ModelConfig& cfg);
 
 // The GEMMs of one train_cpu::linear_forward / linear_backward call (the twins GemmContext implements), with their
@@ -86,7 +101,8 @@ GemmShape linear_backward_dw_shape(int N, int in_dim, int out_dim);
 // Index 0, 1, 2 = gram, poly, update; coefficients from muon_math.h.
 GemmShape ns_gemm_shape(int rows, int cols, int which);
 
-// The plan of one step. rows ≥ 1; ns_steps ≥ 0. invalid_argument when the config does not validate.
-Status gemm_plan_build(const ModelConfig& cfg, int rows, int ns_steps, GemmPlan* out);
+// The plan of one step. rows ≥ 1; ns_steps ≥ 0. invalid_argument when the config does not validate. With
+// backward = false, only the forward's GEMMs (validation and evaluation batches, which have their own rows).
+Status gemm_plan_build(const ModelConfig& cfg, int rows, int ns_steps, GemmPlan* out, bool backward = true);
 
 }  // namespace golf::train_cuda

@@ -18,6 +18,22 @@ GOLF_HD void rope_pair(float x1, float x2, float c, float s, float sign, float* 
 // so a head needs rd/2 + (hd − rd) threads and no two threads touch the same element (in-place safe).
 GOLF_HD int rope_threads_per_head(int hd, int rd) { return rd / 2 + (hd - rd); }
 
+// Element j of the rotated head row x (the fused QK-norm kernel's view, qk_norm_rope.cu): the first or second
+// member of its pair, or x[j] itself past rd; cos_row, sin_row: the tables' row for this position.
+GOLF_HD float rope_element(const float* x, int j, int half, int rd, const float* cos_row, const float* sin_row,
+                           float sign) {
+  float y1, y2;
+  if (j < half) {
+    rope_pair(x[j], x[j + half], cos_row[j], sin_row[j], sign, &y1, &y2);
+    return y1;
+  }
+  if (j < rd) {
+    rope_pair(x[j - half], x[j], cos_row[j - half], sin_row[j - half], sign, &y1, &y2);
+    return y2;
+  }
+  return x[j];
+}
+
 // out = in·gain
 GOLF_HD float head_gain_value(float x, float gain) { return mul_rn(x, gain); }
 

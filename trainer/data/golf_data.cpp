@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <string>
 
+#include "args.h"  // defines: cli::ArgParser
 #include "cli.h"
 #include "tokenize.h"
 
@@ -26,80 +27,43 @@ const char kMainUsage[] =
     "\n"
     "Run `golf-data <command> --help` for a command's options.\n";
 
-const char kTokenizeUsage[] =
-    "usage: golf-data tokenize --tokenizer T.model|M.golf --input FILE [--input FILE ...] --out DIR [options]\n"
-    "\n"
-    "Tokenizes documents into the challenge's shards. Each document is written as [BOS] + encode(text): BOS is the\n"
-    "tokenizer's bos id, there is no EOS, and the ids are exactly SentencePiece's. The FIRST --val-docs documents\n"
-    "(counted over the inputs in the order given) go to DIR/<prefix>_val_NNNNNN.bin, all later ones to\n"
-    "DIR/<prefix>_train_NNNNNN.bin; val and train never share a shard, and documents run across shard boundaries.\n"
-    "Shard format: 256 x int32 LE header (20240520, 1, num_tokens, zeros), then num_tokens x uint16 LE.\n"
-    "Tokenizing runs on several threads; the output is byte-identical for any thread count.\n"
-    "\n"
-    "Inputs (by file name): .jsonl/.json/.ndjson are JSON lines, one document per non-blank line, its text in the\n"
-    "field --text-field; any other file is plain text, one document per block of non-blank lines (joined by \"\\n\";\n"
-    "a trailing \"\\r\" is dropped from each line; blank = only spaces, tabs, \\r, \\f, \\v), or one per\n"
-    "non-blank line with --doc-per-line.\n"
-    "\n"
-    "  --tokenizer PATH     SentencePiece .model, or a .golf file with a TOKN section (required)\n"
-    "  --input FILE         a corpus file; repeat for several (required)\n"
-    "  --out DIR            output directory, created if missing (required)\n"
-    "  --val-docs N         documents sent to validation (default 50000, the challenge's NUM_VAL_DOCS; 0 = none).\n"
-    "                       train-tokenizer's --exclude-val-docs has the same default, so by default the tokenizer\n"
-    "                       never sees these documents\n"
-    "  --shard-tokens N     tokens per shard, the last of each split holds the rest (default 100000000)\n"
-    "  --text-field NAME    JSON field holding the text (default text)\n"
-    "  --max-docs N         stop after N documents in all (default: all)\n"
-    "  --doc-per-line       plain-text inputs: every non-blank line is a document\n"
-    "  --prefix NAME        shard name prefix (default fineweb)\n"
-    "  --threads N          tokenizing threads (default: one per core)\n"
-    "  --overwrite          delete existing <prefix>_{val,train}_*.bin in DIR first (otherwise they are an error:\n"
-    "                       stale shards would mix with the new ones)\n"
-    "  --help               print this text\n"
-    "\n"
-    "Writes DIR/manifest.json: the tokenizer (path, SHA-256, vocab size, bos id), every input (path, format, bytes,\n"
-    "SHA-256, documents taken), the options, and per split the documents, tokens, text bytes and each shard's name,\n"
-    "token count and SHA-256. On a terminal a progress line shows documents, MB/s and the time left; otherwise only\n"
-    "the final summary is printed.\n";
-
 int run_tokenize(int argc, char** argv) {
   const char* kName = "tokenize";
   TokenizeOptions options;
-  for (int i = 2; i < argc; i++) {
-    const std::string arg = argv[i];
-    const bool has_value = i + 1 < argc;
-    uint64_t count = 0;
-    if (arg == "--help" || arg == "-h") {
-      std::fputs(kTokenizeUsage, stdout);
-      return 0;
-    } else if (arg == "--tokenizer" && has_value) {
-      options.tokenizer_path = argv[++i];
-    } else if (arg == "--input" && has_value) {
-      options.inputs.push_back(argv[++i]);
-    } else if (arg == "--out" && has_value) {
-      options.out_dir = argv[++i];
-    } else if (arg == "--text-field" && has_value) {
-      options.text_field = argv[++i];
-    } else if (arg == "--prefix" && has_value) {
-      options.prefix = argv[++i];
-    } else if ((arg == "--val-docs" || arg == "--shard-tokens" || arg == "--max-docs" || arg == "--threads") &&
-               has_value) {
-      if (!parse_count(argv[++i], &count)) return cli_usage_error(kName, arg + " needs a non-negative integer");
-      if (arg == "--val-docs") options.val_docs = count;
-      if (arg == "--shard-tokens") options.shard_tokens = count;
-      if (arg == "--max-docs") options.max_docs = count;
-      if (arg == "--threads") options.threads = count > 1024 ? 1024 : int(count);
-    } else if (arg == "--doc-per-line") {
-      options.doc_per_line = true;
-    } else if (arg == "--overwrite") {
-      options.overwrite = true;
-    } else {
-      return cli_usage_error(kName, "unknown option or missing value: " + arg);
-    }
-  }
-  if (options.tokenizer_path.empty()) return cli_usage_error(kName, "--tokenizer is required");
-  if (options.inputs.empty()) return cli_usage_error(kName, "--input is required");
-  if (options.out_dir.empty()) return cli_usage_error(kName, "--out is required");
+  cli::ArgParser args("golf-data tokenize", "--tokenizer T.model|M.golf --input FILE [--input FILE ...] --out DIR "
+      "[options]",
+      "Tokenizes documents into the challenge's shards. Each document is written as [BOS] + encode(text): BOS is the\n"
+      "tokenizer's bos id, there is no EOS, and the ids are exactly SentencePiece's. The FIRST --val-docs documents\n"
+      "(counted over the inputs in the order given) go to DIR/<prefix>_val_NNNNNN.bin, all later ones to\n"
+      "DIR/<prefix>_train_NNNNNN.bin; val and train never share a shard, and documents run across shard boundaries.\n"
+      "Shard format: 256 x int32 LE header (20240520, 1, num_tokens, zeros), then num_tokens x uint16 LE.\n"
+      "Tokenizing runs on several threads; the output is byte-identical for any thread count.\n"
+      "\n"
+      "Inputs (by file name): .jsonl/.json/.ndjson are JSON lines, one document per non-blank line, its text in the\n"
+      "field --text-field; any other file is plain text, one document per block of non-blank lines (joined by \"\\n\";\n"
+      "a trailing \"\\r\" is dropped from each line; blank = only spaces, tabs, \\r, \\f, \\v), or one per\n"
+      "non-blank line with --doc-per-line.\n");
+  args.text("--tokenizer", &options.tokenizer_path, "SentencePiece .model, or a .golf file with a TOKN section",
+            "PATH").required()
+      .texts("--input", &options.inputs, "a corpus file; repeat for several").required()
+      .text("--out", &options.out_dir, "output directory, created if missing", "DIR").required()
+      .integer("--val-docs", &options.val_docs, 0, INT64_MAX, "documents sent to validation (default 50000, the\n"
+               "challenge's NUM_VAL_DOCS; 0 = none). train-tokenizer's --exclude-val-docs has the same default,\n"
+               "so by default the tokenizer never sees these documents")
+      .integer("--shard-tokens", &options.shard_tokens, 1, INT64_MAX, "tokens per shard, the last of each split\n"
+               "holds the rest (default 100000000)")
+      .text("--text-field", &options.text_field, "JSON field holding the text (default text)", "NAME")
+      .integer("--max-docs", &options.max_docs, 0, INT64_MAX, "stop after N documents in all (default 0: all)")
+      .flag("--doc-per-line", &options.doc_per_line, "plain-text inputs: every non-blank line is a document")
+      .text("--prefix", &options.prefix, "shard name prefix (default fineweb)", "NAME")
+      .threads(&options.threads, "tokenizing threads (default 0: one per core)")
+      .flag("--overwrite", &options.overwrite, "delete existing <prefix>_{val,train}_*.bin and manifest.json in\n"
+            "DIR first (otherwise they are an error: stale shards would mix with the new ones)")
+      .epilog("\nWrites DIR/manifest.json: the tokenizer (path, SHA-256, vocab size, bos id), every input (path,\n"
+              "format, bytes, SHA-256, documents taken), the options, and per split the documents, tokens, text\n"
+              "bytes and each shard's name, token count and SHA-256. On a terminal a progress line shows documents,\n"
+              "MB/s and the time left; otherwise only the final summary is printed.");
+  if (int rc = args.parse(argc - 1, argv + 1); rc >= 0) return rc;
 
   const bool terminal = ::isatty(2) != 0;
   if (terminal) {
@@ -142,6 +106,8 @@ int run_tokenize(int argc, char** argv) {
               static_cast<unsigned long long>(manifest.val.tokens), manifest.val.shards.size(),
               static_cast<unsigned long long>(manifest.train.documents),
               static_cast<unsigned long long>(manifest.train.tokens), manifest.train.shards.size());
+  if (manifest.train.documents == 0 && manifest.val.documents == 0)
+    return cli_fail(kName, "the inputs hold no documents: the shards are empty");
   if (manifest.train.documents == 0) {
     std::fprintf(stderr, "golf-data tokenize: warning: no train documents: all %llu went to validation "
                          "(--val-docs %llu); lower --val-docs if that is not what you meant\n",
@@ -161,17 +127,6 @@ int cli_fail(const char* subcommand, const std::string& message) {
 int cli_usage_error(const char* subcommand, const std::string& message) {
   std::fprintf(stderr, "golf-data %s: %s (see golf-data %s --help)\n", subcommand, message.c_str(), subcommand);
   return 2;
-}
-
-bool parse_count(const std::string& text, uint64_t* value) {
-  if (text.empty() || text.size() > 19) return false;
-  uint64_t v = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return false;
-    v = v * 10 + uint64_t(c - '0');
-  }
-  *value = v;
-  return true;
 }
 
 }  // namespace data

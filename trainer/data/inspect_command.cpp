@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "args.h"  // defines: cli::ArgParser
 #include "cli.h"
 #include "manifest.h"
 #include "mapped_file.h"
@@ -22,23 +23,6 @@
 namespace golf {
 namespace data {
 namespace {
-
-const char kUsage[] =
-    "usage: golf-data inspect DIR|FILE.bin [--tokenizer T.model|M.golf] [--tokens N] [--prefix NAME] [--verify]\n"
-    "\n"
-    "FILE.bin: prints the shard's header (magic, version, num_tokens), checks its size (1024 + 2 * num_tokens),\n"
-    "counts documents (BOS tokens) and the largest id, and shows the first tokens.\n"
-    "DIR: summarizes DIR/manifest.json when present, lists every <prefix>_val_*.bin and <prefix>_train_*.bin with\n"
-    "its token count and any error, and shows the first tokens of the first shard.\n"
-    "\n"
-    "  --tokenizer PATH  also decode the shown tokens to text (SentencePiece .model or .golf)\n"
-    "  --tokens N        how many first tokens to show (default 32)\n"
-    "  --prefix NAME     shard name prefix in DIR (default: the manifest's, else fineweb)\n"
-    "  --verify          DIR only: recompute every shard's SHA-256 and compare names, token counts and digests\n"
-    "                    with manifest.json\n"
-    "  --help            print this text\n"
-    "\n"
-    "Exits with 1 when a shard is damaged or --verify finds a difference.\n";
 
 struct ShardStats {
   uint64_t documents = 0;
@@ -194,27 +178,23 @@ int run_inspect(int argc, char** argv) {
   std::string target, tokenizer_path, prefix;
   uint64_t show = 32;
   bool verify = false;
-  for (int i = 2; i < argc; i++) {
-    const std::string arg = argv[i];
-    const bool has_value = i + 1 < argc;
-    if (arg == "--help" || arg == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    } else if (arg == "--tokenizer" && has_value) {
-      tokenizer_path = argv[++i];
-    } else if (arg == "--prefix" && has_value) {
-      prefix = argv[++i];
-    } else if (arg == "--tokens" && has_value) {
-      if (!parse_count(argv[++i], &show)) return cli_usage_error(kName, "--tokens needs a non-negative integer");
-    } else if (arg == "--verify") {
-      verify = true;
-    } else if (!arg.empty() && arg[0] != '-' && target.empty()) {
-      target = arg;
-    } else {
-      return cli_usage_error(kName, "unknown option or missing value: " + arg);
-    }
-  }
-  if (target.empty()) return cli_usage_error(kName, "give a shard file or a directory of shards");
+  std::vector<std::string> targets;
+  cli::ArgParser args("golf-data inspect", "DIR|FILE.bin [--tokenizer T.model|M.golf] [--tokens N] [--prefix NAME] "
+      "[--verify]",
+      "FILE.bin: prints the shard's header (magic, version, num_tokens), checks its size (1024 + 2 * num_tokens),\n"
+      "counts documents (BOS tokens) and the largest id, and shows the first tokens.\n"
+      "DIR: summarizes DIR/manifest.json when present, lists every <prefix>_val_*.bin and <prefix>_train_*.bin with\n"
+      "its token count and any error, and shows the first tokens of the first shard.\n");
+  args.positionals("DIR|FILE.bin", &targets, 1, 1, "a shard file or a directory of shards")
+      .text("--tokenizer", &tokenizer_path, "also decode the shown tokens to text (SentencePiece .model or .golf)",
+            "PATH")
+      .integer("--tokens", &show, 0, 1 << 30, "how many first tokens to show (default 32)")
+      .text("--prefix", &prefix, "shard name prefix in DIR (default: the manifest's, else fineweb)", "NAME")
+      .flag("--verify", &verify, "DIR only: recompute every shard's SHA-256 and compare names, token counts and\n"
+            "digests with manifest.json")
+      .epilog("\nExits with 1 when a shard is damaged or --verify finds a difference.");
+  if (int rc = args.parse(argc - 1, argv + 1); rc >= 0) return rc;
+  target = targets[0];
 
   Tokenizer tokenizer;
   int bos_id = -1;

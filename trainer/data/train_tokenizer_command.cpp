@@ -1,101 +1,62 @@
 // train_tokenizer_command.cpp: `golf-data train-tokenizer`, the command-line side of train_tokenizer.h. Built with
 // libsentencepiece where pkg-config finds it; without it the command explains how to get it.
+#include <unistd.h>  // access
+
 #include <cstdio>
 #include <string>
 
+#include "args.h"  // defines: cli::ArgParser
 #include "cli.h"
 #include "tokenize.h"
-#ifdef GOLF_HAVE_SENTENCEPIECE
-#include "train_tokenizer.h"
-#endif
+#include "train_tokenizer.h"  // (the options; train_tokenizer() itself is built only with libsentencepiece)
 
 namespace golf {
 namespace data {
-namespace {
-
-const char kUsage[] =
-    "usage: golf-data train-tokenizer --input FILE [--input FILE ...] --vocab-size N --out PREFIX [options]\n"
-    "\n"
-    "Trains a SentencePiece BPE tokenizer with the challenge's recipe and writes PREFIX.model and PREFIX.vocab:\n"
-    "model_type=bpe, character_coverage=0.999, byte_fallback=true, split_digits=true,\n"
-    "normalization_rule_name=nmt_nfkc, add_dummy_prefix=false, pad_id=0, bos_id=1, eos_id=2, unk_id=3,\n"
-    "hard_vocab_limit=false (so a small corpus may give fewer than N pieces). Each document is one training\n"
-    "sentence, cleaned as the challenge cleans it (NUL -> space, surrounding whitespace stripped, empty ones\n"
-    "dropped). Inputs are read as golf-data tokenize reads them (.jsonl/.json/.ndjson as JSON lines, anything else\n"
-    "as plain text).\n"
-    "\n"
-    "Validation documents are never used: the first --exclude-val-docs documents of EACH input are skipped. Its\n"
-    "default, 50000, equals tokenize's --val-docs default, so with defaults the documents tokenize sends to\n"
-    "validation are exactly among those skipped (with several inputs, more are skipped than tokenize sends to val).\n"
-    "Use the same number for both commands.\n"
-    "\n"
-    "  --input FILE               a corpus file; repeat for several (required)\n"
-    "  --vocab-size N             vocabulary size, 261..65536 (required)\n"
-    "  --out PREFIX               output path prefix: writes PREFIX.model, PREFIX.vocab (required)\n"
-    "  --exclude-val-docs N       skip the first N documents of each input (default 50000)\n"
-    "  --max-docs N               train on at most N documents after the exclusion (default: all)\n"
-    "  --text-field NAME          JSON field holding the text (default text)\n"
-    "  --doc-per-line             plain-text inputs: every non-blank line is a document\n"
-    "  --max-sentence-length N    documents longer than N bytes are skipped by SentencePiece (default 100000;\n"
-    "                             SentencePiece's own default, 4192, would drop most web pages)\n"
-    "  --threads N                SentencePiece training threads (default: one per core)\n"
-    "  --verbose                  show SentencePiece's log (by default it goes to PREFIX.log)\n"
-    "  --help                     print this text\n"
-    "\n"
-    "The trained model is checked by loading it with golf's own tokenizer.\n";
-
-}  // namespace
 
 int run_train_tokenizer(int argc, char** argv) {
   const char* kName = "train-tokenizer";
-#ifdef GOLF_HAVE_SENTENCEPIECE
   TrainTokenizerOptions options;
-  bool verbose = false;
-#endif
-  for (int i = 2; i < argc; i++) {
-    const std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
-  }
+  bool verbose = false, overwrite = false;
+  cli::ArgParser args("golf-data train-tokenizer", "--input FILE [--input FILE ...] --vocab-size N --out PREFIX "
+      "[options]",
+      "Trains a SentencePiece BPE tokenizer with the challenge's recipe and writes PREFIX.model and PREFIX.vocab:\n"
+      "model_type=bpe, character_coverage=0.999, byte_fallback=true, split_digits=true,\n"
+      "normalization_rule_name=nmt_nfkc, add_dummy_prefix=false, pad_id=0, bos_id=1, eos_id=2, unk_id=3,\n"
+      "hard_vocab_limit=false (so a small corpus may give fewer than N pieces). Each document is one training\n"
+      "sentence, cleaned as the challenge cleans it (NUL -> space, surrounding whitespace stripped, empty ones\n"
+      "dropped). Inputs are read as golf-data tokenize reads them (.jsonl/.json/.ndjson as JSON lines, anything else\n"
+      "as plain text).\n"
+      "\n"
+      "Validation documents are never used: the first --exclude-val-docs documents of EACH input are skipped. Its\n"
+      "default, 50000, equals tokenize's --val-docs default, so with defaults the documents tokenize sends to\n"
+      "validation are exactly among those skipped (with several inputs, more are skipped than tokenize sends to val).\n"
+      "Use the same number for both commands.\n");
+  args.texts("--input", &options.inputs, "a corpus file; repeat for several").required()
+      .integer("--vocab-size", &options.vocab_size, 261, 65536, "vocabulary size").required()
+      .text("--out", &options.out_prefix, "output path prefix: writes PREFIX.model, PREFIX.vocab", "PREFIX").required()
+      .flag("--overwrite", &overwrite, "replace an existing PREFIX.model / PREFIX.vocab (otherwise an error)")
+      .integer("--exclude-val-docs", &options.exclude_val_docs, 0, INT64_MAX, "skip the first N documents of each\n"
+               "input (default 50000)")
+      .integer("--max-docs", &options.max_docs, 0, INT64_MAX, "train on at most N documents after the exclusion\n"
+               "(default 0: all)")
+      .text("--text-field", &options.text_field, "JSON field holding the text (default text)", "NAME")
+      .flag("--doc-per-line", &options.doc_per_line, "plain-text inputs: every non-blank line is a document")
+      .integer("--max-sentence-length", &options.max_sentence_length, 1, INT64_MAX, "documents longer than N bytes\n"
+               "are skipped by SentencePiece (default 100000; SentencePiece's own default, 4192, would drop most\n"
+               "web pages)")
+      .threads(&options.threads, "SentencePiece training threads (default 0: one per core)")
+      .flag("--verbose", &verbose, "show SentencePiece's log (by default it goes to PREFIX.log)")
+      .epilog("\nThe trained model is checked by loading it with golf's own tokenizer.");
+  if (int rc = args.parse(argc - 1, argv + 1); rc >= 0) return rc;
 #ifndef GOLF_HAVE_SENTENCEPIECE
+  (void)verbose, (void)overwrite;
   return cli_fail(kName, "this golf-data was built without libsentencepiece; install libsentencepiece-dev "
                          "(Debian) and reconfigure the build");
 #else
-  for (int i = 2; i < argc; i++) {
-    const std::string arg = argv[i];
-    const bool has_value = i + 1 < argc;
-    uint64_t count = 0;
-    if (arg == "--input" && has_value) {
-      options.inputs.push_back(argv[++i]);
-    } else if (arg == "--out" && has_value) {
-      options.out_prefix = argv[++i];
-    } else if (arg == "--text-field" && has_value) {
-      options.text_field = argv[++i];
-    } else if ((arg == "--vocab-size" || arg == "--max-docs" || arg == "--exclude-val-docs" ||
-                arg == "--max-sentence-length" || arg == "--threads") &&
-               has_value) {
-      if (!parse_count(argv[++i], &count)) return cli_usage_error(kName, arg + " needs a non-negative integer");
-      if (arg == "--vocab-size") options.vocab_size = count > 1000000 ? 1000000 : int(count);
-      if (arg == "--max-docs") options.max_docs = count;
-      if (arg == "--exclude-val-docs") options.exclude_val_docs = count;
-      if (arg == "--max-sentence-length") options.max_sentence_length = count;
-      if (arg == "--threads") options.threads = count > 1024 ? 1024 : int(count);
-    } else if (arg == "--doc-per-line") {
-      options.doc_per_line = true;
-    } else if (arg == "--verbose") {
-      verbose = true;
-    } else {
-      return cli_usage_error(kName, "unknown option or missing value: " + arg);
-    }
+  for (const char* ext : {".model", ".vocab"}) {
+    if (!overwrite && ::access((options.out_prefix + ext).c_str(), F_OK) == 0)
+      return args.usage_error(options.out_prefix + ext + " exists: pass --overwrite to replace it");
   }
-  if (options.inputs.empty()) return cli_usage_error(kName, "--input is required");
-  if (options.vocab_size == 0) return cli_usage_error(kName, "--vocab-size is required");
-  if (options.vocab_size < 261 || options.vocab_size > 65536) {
-    return cli_usage_error(kName, "--vocab-size must be in [261, 65536]");
-  }
-  if (options.out_prefix.empty()) return cli_usage_error(kName, "--out is required");
   if (!verbose) options.log_path = options.out_prefix + ".log";
 
   std::printf("golf-data train-tokenizer: training a %d-piece BPE tokenizer%s...\n", options.vocab_size,

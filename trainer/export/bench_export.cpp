@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "args.h"  // defines: golf::cli::ArgParser
 #include "export.h"
 #include "param_source.h"
 #include "tokenizer_source.h"
@@ -35,21 +36,6 @@ struct Args {
   int window = 0, threads = 0;
   int64_t max_tokens = 0;
 };
-
-void usage() {
-  std::printf(
-      "usage: golf-bench-export (--params FILE | --synthetic) --tokenizer T.model [options]\n"
-      "  --params FILE       safetensors parameters (as golf-export --params; golf.config metadata)\n"
-      "  --synthetic         random weights: matrices N(0, s^2) per row with s = matrix-std * exp(row-spread * z),\n"
-      "                      optionally Student-t tails; tok_emb N(0, embed-std^2); control tensors around their init\n"
-      "  --layers N --dim D --heads H --kv-heads K --mlp M --vocab V   synthetic shape (default: challenge baseline)\n"
-      "  --matrix-std S --embed-std S --row-spread R --tail-df NU        synthetic statistics (NU 0: Gaussian)\n"
-      "  --recipes a,b,...   recipes to measure (default: all)\n"
-      "  --variant RECIPE:PAT=SPEC[,PAT=SPEC...]   an extra row: RECIPE with those rules first (repeatable)\n"
-      "  --val GLOB          val shards: also score each export (runtime, fp32 round trip) and the fp32 weights\n"
-      "  --max-tokens N --window L --threads N   scoring settings\n"
-      "  --out-dir DIR       where the .golf files are written (default /tmp)\n");
-}
 
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out;
@@ -105,33 +91,40 @@ uint64_t zlib_size(const golf::train_cpu::ParamLayout& layout, const float* para
 
 int main(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; i++) {
-    const std::string s = argv[i];
-    auto v = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (s == "-h" || s == "--help") { usage(); return 0; }
-    else if (s == "--params") a.params = v();
-    else if (s == "--synthetic") a.synthetic = true;
-    else if (s == "--tokenizer") a.tokenizer = v();
-    else if (s == "--layers") a.config.num_layers = std::atoi(v().c_str()), a.config.num_encoder_layers = a.config.num_layers / 2;
-    else if (s == "--dim") a.config.model_dim = std::atoi(v().c_str());
-    else if (s == "--heads") a.config.num_heads = std::atoi(v().c_str());
-    else if (s == "--kv-heads") a.config.num_kv_heads = std::atoi(v().c_str());
-    else if (s == "--mlp") a.config.mlp_hidden = std::atoi(v().c_str());
-    else if (s == "--vocab") a.config.vocab_size = std::atoi(v().c_str());
-    else if (s == "--matrix-std") a.matrix_std = std::atof(v().c_str());
-    else if (s == "--embed-std") a.embed_std = std::atof(v().c_str());
-    else if (s == "--row-spread") a.row_spread = std::atof(v().c_str());
-    else if (s == "--tail-df") a.tail_df = std::atof(v().c_str());
-    else if (s == "--recipes") a.recipes = split(v(), ',');
-    else if (s == "--variant") a.rules.push_back(v());
-    else if (s == "--val") a.val = v();
-    else if (s == "--max-tokens") a.max_tokens = std::atoll(v().c_str());
-    else if (s == "--window") a.window = std::atoi(v().c_str());
-    else if (s == "--threads") a.threads = std::atoi(v().c_str());
-    else if (s == "--out-dir") a.out_dir = v();
-    else { std::fprintf(stderr, "golf-bench-export: unknown argument '%s'\n", s.c_str()); return 2; }
-  }
-  if (a.params.empty() == !a.synthetic || a.tokenizer.empty()) { usage(); return 2; }
+  golf::cli::ArgParser args("golf-bench-export", "(--params FILE | --synthetic) --tokenizer T.model [options]",
+                            "Size and quality of every export recipe on one model; prints figures, not a test.");
+  args.text("--params", &a.params, "safetensors parameters (as golf-export --params; golf.config metadata)")
+      .flag("--synthetic", &a.synthetic, "random weights: matrices N(0, s^2) per row with s = matrix-std *\n"
+            "exp(row-spread * z), optionally Student-t tails; tok_emb N(0, embed-std^2); control tensors around\n"
+            "their init")
+      .text("--tokenizer", &a.tokenizer, "SentencePiece .model").required()
+      .section("synthetic shape (default: the challenge baseline) and statistics")
+      .integer("--layers", &a.config.num_layers, 1, 256, "transformer blocks")
+      .integer("--dim", &a.config.model_dim, 8, 16384, "model width", "D")
+      .integer("--heads", &a.config.num_heads, 1, 256, "query heads", "H")
+      .integer("--kv-heads", &a.config.num_kv_heads, 1, 256, "key/value heads", "K")
+      .integer("--mlp", &a.config.mlp_hidden, 1, 1 << 20, "MLP hidden width", "M")
+      .integer("--vocab", &a.config.vocab_size, 2, 65536, "vocabulary size", "V")
+      .real("--matrix-std", &a.matrix_std, 0, 100, "std of the matrices", "S", true)
+      .real("--embed-std", &a.embed_std, 0, 100, "std of tok_emb", "S", true)
+      .real("--row-spread", &a.row_spread, 0, 10, "spread of the rows' scales", "R")
+      .real("--tail-df", &a.tail_df, 0, 1e6, "Student-t degrees of freedom (0: Gaussian)", "NU")
+      .section("recipes and scoring")
+      .option("--recipes", "a,b,...", "recipes to measure (default: all)", [&a](const std::string& v) {
+        a.recipes = split(v, ',');
+        return a.recipes.empty() ? std::string("expected recipe names separated by commas") : "";
+      })
+      .texts("--variant", &a.rules, "an extra row: RECIPE with those rules first (repeatable)",
+             "RECIPE:PAT=SPEC[,PAT=SPEC...]")
+      .text("--val", &a.val, "val shards: also score each export (runtime, fp32 round trip) and the fp32 weights",
+            "GLOB")
+      .integer("--max-tokens", &a.max_tokens, 0, INT64_MAX, "score only the first N tokens (0: all)")
+      .integer("--window", &a.window, 0, 1 << 24, "tokens per forward pass (0: the model's)", "L")
+      .threads(&a.threads)
+      .text("--out-dir", &a.out_dir, "where the .golf files are written (default /tmp)", "DIR");
+  if (int rc = args.parse(argc, argv); rc >= 0) return rc;
+  a.config.num_encoder_layers = a.config.num_layers / 2;
+  if (a.params.empty() == !a.synthetic) return args.usage_error("give --params FILE or --synthetic (see --help)");
 
   ex::ExportParams params;
   golf::Status st;

@@ -103,13 +103,21 @@ Status export_model(const train_cpu::ParamLayout& layout, const float* params, c
 
   std::vector<uint8_t> bytes;
   GOLF_RETURN_IF_ERROR(writer.serialize(&bytes).prefix("export: "));
-  GOLF_RETURN_IF_ERROR(write_file_atomic(options.output_path, bytes.data(), bytes.size()).prefix("export: "));
   r.file_bytes = bytes.size();
   ByteWriter tokn;
   tokenizer_encode(tokenizer, &tokn);
   r.tokenizer_bytes = tokn.size();
   r.charsmap_bytes = tokenizer.precompiled_charsmap.size();
   r.bits_per_weight = r.weights ? 8.0 * (double)r.file_bytes / (double)r.weights : 0.0;
+  // The caller's last word (an over-budget file is refused before anything is written).
+  if (options.before_write) {
+    Status refused = options.before_write(r);
+    if (!refused.ok()) {
+      if (report) *report = std::move(r);
+      return refused;
+    }
+  }
+  GOLF_RETURN_IF_ERROR(write_file_atomic(options.output_path, bytes.data(), bytes.size()).prefix("export: "));
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (report) *report = std::move(r);
   return Status::Ok();

@@ -5,6 +5,7 @@
 // a checkpoint.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -38,6 +39,9 @@ struct ExportOptions {
   std::string recipe = "challenge";       // recipes.h: challenge, q8, q6, q5, q4, f16, f32
   std::vector<std::string> rules;         // "PATTERN=SPEC", before the recipe; first match wins
   ExportProvenance provenance;
+  // Called with the finished report (sizes known) before the file is written; an error stops the export with
+  // nothing written and *report filled.
+  std::function<Status(const struct ExportReport&)> before_write;
 };
 
 struct TensorExportInfo {

@@ -2,15 +2,16 @@
 // on validation data by the trainer (pre-quantization) and by the runtime (post-quantization, the official
 // number); prints the artifact summary against the challenge's 16,000,000-byte budget (the same summary golf-train
 // prints, pipeline.h) and fails when the artifact is over budget.
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
+#include <filesystem>
 #include <string>
 #include <vector>
 
+#include "args.h"  // defines: golf::cli::ArgParser
 #include "code_size.h"
+#include "jsonl_text.h"  // defines: golf::cli::jsonl_text
+#include "mapped_file.h"  // defines: read_file_bytes
 #include "param_source.h"
 #include "tokenizer_source.h"
 #include "pipeline.h"
@@ -22,151 +23,119 @@ namespace {
 
 namespace ex = golf::train_export;
 
-void usage(FILE* f) {
-  std::fprintf(f,
-      "usage: golf-export --params FILE --tokenizer FILE -o OUT.golf [options]\n"
-      "Exports a golf-gpt model to a .golf file with a quantization recipe, optionally scores it, and prints the\n"
-      "artifact summary: model file bytes + compressed code bytes against the challenge's 16,000,000-byte budget.\n"
-      "\n"
-      "inputs:\n"
-      "  --params FILE        safetensors parameters: a parameter file (trainer/params/param_io.h), a golf-train\n"
-      "                       checkpoint, or a PyTorch export; F32, F16 or BF16 tensors named as format/SPEC.md §3.1\n"
-      "  --prefix P           tensor names in the file are P + SPEC name (default: found from the names: '' when\n"
-      "                       'tok_emb.weight' exists, else the one prefix of '...tok_emb.weight')\n"
-      "  --config FILE        JSON object of CONF keys (SPEC.md §3.1); default: the file's 'golf.config' metadata\n"
-      "  --tokenizer FILE     SentencePiece .model, or a .golf whose tokenizer to reuse (required)\n"
-      "  -o, --output FILE    the .golf to write (atomically; written even when over budget)\n"
-      "\n"
-      "recipe:\n"
-      "  --recipe NAME        quantization recipe (default challenge):\n");
-  for (const ex::RecipeInfo& r : ex::export_recipes()) std::fprintf(f, "                         %-10s %s\n", r.name, r.summary);
-  std::fprintf(f,
-      "  --quant PAT=SPEC     a rule before the recipe, first match wins (repeatable); PAT is a glob over tensor\n"
-      "                       names, SPEC is DTYPE[:g32|g64|g128][:p<pct>|:k<k>][:floor<v>][:raw|:rans] with DTYPE\n"
-      "                       f32 f16 bf16 q2..q8, e.g. --quant 'tok_emb.weight=q8:k20' --quant 'blocks.*=q6:k12.85'\n"
-      "  --meta KEY=VALUE     provenance string stored in the file's META section (repeatable; key a-z 0-9 _ .)\n"
-      "  --train-steps N, --train-seconds S, --train-tokens N, --seed N, --data-sha256 HEX, --source-revision REV\n"
-      "                       provenance stored as typed META keys\n"
-      "\n"
-      "scoring (bits per byte exactly as the challenge accounts it):\n"
-      "  --val DIR|GLOB       the challenge's validation shards (DIR means DIR/fineweb_val_*.bin; *_bytes_* sidecars\n"
-      "                       skipped), concatenated in sorted order and trimmed to ((N-1)//L)*L+1 tokens\n"
-      "  --val-jsonl FILE     one document per line (field \"text\"), each scored as BOS + its tokens (no trim)\n"
-      "  --max-docs N         --val-jsonl: only the first N documents\n"
-      "  --max-tokens N       only the first N tokens of the stream (then trimmed to whole windows for --val)\n"
-      "  --window L           tokens per forward pass (default: the model's max_seq_len)\n"
-      "  --stride S           sliding windows, each target scored once with >= L-S tokens of context (default 0:\n"
-      "                       non-overlapping windows, the baseline's score)\n"
-      "  --doc-isolated       context never crosses a document boundary (BOS)\n"
-      "  --threads N          worker threads (default: all cores)\n"
-      "  --no-pre-quant       skip the trainer's fp32 score (pre-quant val_bpb and the quantization penalty)\n"
-      "  --runtime-kernels    post-quant score with the runtime's int8/int4 kernels (activations quantized too)\n"
-      "                       instead of dequantized fp32 weights (the challenge's round trip, the default)\n"
-      "\n"
-      "budget and output:\n"
-      "  --budget BYTES       artifact budget (default 16000000, the challenge's)\n"
-      "  --allow-over-budget  exit 0 even when model + code bytes exceed the budget (otherwise: OVER BUDGET, exit 1)\n"
-      "  --tensors            print every tensor's spec, stored bytes, bits/weight and quantization error\n"
-      "  --json               print the summary (with per-tensor entries) as JSON on stdout\n"
-      "  --code-files         print the counted source files and exit\n"
-      "  -h, --help           this text\n"
-      "\n"
-      "Code bytes: the C++ sources golf-train and golf-export are built from, measured at build time:\n"
-      "  %s,\n"
-      "  compressed with %s.\n",
-      ex::counted_code_spec().description.c_str(), ex::code_compressor_name());
-}
-
 struct Args {
   std::string params, config, tokenizer, output, val, val_jsonl;
   golf::train_export::ParamSourceOptions source;
   ex::ExportRunOptions run;
   ex::ExportProvenance provenance;  // from the flags; overrides what the checkpoint's metadata says
   int64_t max_docs = -1;
-  bool tensors = false, json = false, code_files = false;
+  bool tensors = false, json = false, code_files = false, overwrite = false;
 };
-
-int usage_error(const std::string& m) {
-  std::fprintf(stderr, "golf-export: %s (see --help)\n", m.c_str());
-  return 2;
-}
 
 int fail(const golf::Status& st) {
   std::fprintf(stderr, "golf-export: %s\n", st.message().c_str());
   return 1;
 }
 
-bool parse_int(const std::string& s, int64_t* out) {
-  if (s.empty()) return false;
-  char* end = nullptr;
-  long long v = std::strtoll(s.c_str(), &end, 10);
-  if (*end || v < 0) return false;
-  *out = v;
-  return true;
-}
-
-bool parse_double(const std::string& s, double* out) {
-  if (s.empty()) return false;
-  char* end = nullptr;
-  *out = std::strtod(s.c_str(), &end);
-  return *end == 0;
+std::string recipe_list() {
+  std::string list;
+  for (const ex::RecipeInfo& r : ex::export_recipes()) {
+    char line[256];
+    std::snprintf(line, sizeof line, "\n  %-10s %s", r.name, r.summary);
+    list += line;
+  }
+  return list;
 }
 
 // Returns -1 to go on, else the exit code.
 int parse_args(int argc, char** argv, Args* a) {
   ex::ExportProvenance& prov = a->provenance;
-  for (int i = 1; i < argc; i++) {
-    const std::string s = argv[i];
-    if (s == "-h" || s == "--help") { usage(stdout); return 0; }
-    if (s == "--tensors") { a->tensors = true; continue; }
-    if (s == "--json") { a->json = true; continue; }
-    if (s == "--code-files") { a->code_files = true; continue; }
-    if (s == "--doc-isolated") { a->run.score.doc_isolated = true; continue; }
-    if (s == "--no-pre-quant") { a->run.pre_quant = false; continue; }
-    if (s == "--runtime-kernels") { a->run.score.compute = golf::ComputeMode::automatic; continue; }
-    if (s == "--allow-over-budget") { a->run.allow_over_budget = true; continue; }
-    if (i + 1 >= argc) return usage_error(s.rfind("-", 0) == 0 ? s + " needs a value" : "unexpected argument '" + s + "'");
-    const std::string v = argv[++i];
-    int64_t n = 0;
-    double x = 0;
-    auto need_int = [&](int64_t* out) { return parse_int(v, out) ? -1 : usage_error(s + " needs a non-negative integer"); };
-    int rc = -1;
-    if (s == "--params") a->params = v;
-    else if (s == "--prefix") a->source.prefix = v, a->source.prefix_set = true;
-    else if (s == "--config") a->source.config_path = v;
-    else if (s == "--tokenizer") a->tokenizer = v;
-    else if (s == "-o" || s == "--output") a->run.export_options.output_path = v;
-    else if (s == "--recipe") a->run.export_options.recipe = v;
-    else if (s == "--quant") a->run.export_options.rules.push_back(v);
-    else if (s == "--meta") {
-      size_t eq = v.find('=');
-      if (eq == std::string::npos || eq == 0) return usage_error("--meta needs KEY=VALUE");
-      prov.extra.emplace_back(v.substr(0, eq), v.substr(eq + 1));
-    }
-    else if (s == "--train-steps") { if ((rc = need_int(&n)) < 0) prov.train_steps = n; }
-    else if (s == "--train-tokens") { if ((rc = need_int(&n)) < 0) prov.train_tokens = n; }
-    else if (s == "--seed") { if ((rc = need_int(&n)) < 0) prov.seed = n; }
-    else if (s == "--train-seconds") {
-      if (!parse_double(v, &x)) return usage_error("--train-seconds needs a number");
-      prov.train_seconds = x;
-    }
-    else if (s == "--data-sha256") prov.data_sha256 = v;
-    else if (s == "--source-revision") prov.source_revision = v;
-    else if (s == "--val") a->val = v;
-    else if (s == "--val-jsonl") a->val_jsonl = v;
-    else if (s == "--max-docs") { if ((rc = need_int(&n)) < 0) a->max_docs = n; }
-    else if (s == "--max-tokens") { if ((rc = need_int(&n)) < 0) a->run.score.max_tokens = n; }
-    else if (s == "--window") { if ((rc = need_int(&n)) < 0) a->run.score.window = (int)n; }
-    else if (s == "--stride") { if ((rc = need_int(&n)) < 0) a->run.score.stride = (int)n; }
-    else if (s == "--threads") { if ((rc = need_int(&n)) < 0) a->run.score.threads = (int)n; }
-    else if (s == "--budget") { if ((rc = need_int(&n)) < 0) a->run.budget_bytes = (uint64_t)n; }
-    else return usage_error("unknown argument '" + s + "'");
-    if (rc >= 0) return rc;
-  }
+  std::string recipe = a->run.export_options.recipe;
+  bool runtime_kernels = false;
+  golf::cli::ArgParser args("golf-export", "--params FILE --tokenizer FILE -o OUT.golf [options]",
+      "Exports a golf-gpt model to a .golf file with a quantization recipe, optionally scores it, and prints the\n"
+      "artifact summary: model file bytes + compressed code bytes against the challenge's 16,000,000-byte budget.");
+  args.section("inputs")
+      .text("--params", &a->params, "safetensors parameters: a parameter file (trainer/params/param_io.h), a\n"
+            "golf-train checkpoint, or a PyTorch export; F32, F16 or BF16 tensors named as format/SPEC.md §3.1")
+      .option("--prefix", "P", "tensor names in the file are P + SPEC name (default: found from the names: ''\n"
+              "when 'tok_emb.weight' exists, else the one prefix of '...tok_emb.weight')",
+              [a](const std::string& v) {
+                a->source.prefix = v, a->source.prefix_set = true;
+                return std::string();
+              })
+      .text("--config", &a->source.config_path, "JSON object of CONF keys (SPEC.md §3.1); default: the file's\n"
+            "'golf.config' metadata")
+      .text("--tokenizer", &a->tokenizer, "SentencePiece .model, or a .golf whose tokenizer to reuse")
+      .text("-o,--output", &a->run.export_options.output_path, "the .golf to write (atomically)")
+      .flag("--overwrite", &a->overwrite, "replace an existing output file (otherwise it is an error)")
+      .section("recipe")
+      .option("--recipe", "NAME", "quantization recipe (default challenge):" + recipe_list(),
+              [&recipe](const std::string& v) {
+                for (const ex::RecipeInfo& r : ex::export_recipes()) {
+                  if (v == r.name) {
+                    recipe = v;
+                    return std::string();
+                  }
+                }
+                return "unknown recipe; expected one of:" + recipe_list();
+              })
+      .texts("--quant", &a->run.export_options.rules, "a rule before the recipe, first match wins (repeatable);\n"
+             "PAT is a glob over tensor names, SPEC is DTYPE[:g32|g64|g128][:p<pct>|:k<k>][:floor<v>][:raw|:rans]\n"
+             "with DTYPE f32 f16 bf16 q2..q8, e.g. --quant 'tok_emb.weight=q8:k20' --quant 'blocks.*=q6:k12.85'",
+             "PAT=SPEC")
+      .option("--meta", "KEY=VALUE", "provenance string stored in the file's META section (repeatable; key a-z\n"
+              "0-9 _ .)",
+              [&prov](const std::string& v) {
+                const size_t eq = v.find('=');
+                if (eq == std::string::npos || eq == 0) return std::string("expected KEY=VALUE");
+                prov.extra.emplace_back(v.substr(0, eq), v.substr(eq + 1));
+                return std::string();
+              })
+      .integer("--train-steps", &prov.train_steps, 0, INT64_MAX, "provenance: optimizer steps")
+      .real("--train-seconds", &prov.train_seconds, 0, 1e12, "provenance: training seconds", "S")
+      .integer("--train-tokens", &prov.train_tokens, 0, INT64_MAX, "provenance: training tokens")
+      .integer("--seed", &prov.seed, 0, INT64_MAX, "provenance: seed")
+      .text("--data-sha256", &prov.data_sha256, "provenance: SHA-256 of the training data manifest", "HEX")
+      .text("--source-revision", &prov.source_revision, "provenance: source revision", "REV")
+      .section("scoring (bits per byte exactly as the challenge accounts it)")
+      .text("--val", &a->val, "the challenge's validation shards (DIR means DIR/fineweb_val_*.bin; *_bytes_*\n"
+            "sidecars skipped), concatenated in sorted order and trimmed to ((N-1)//L)*L+1 tokens", "DIR|GLOB")
+      .text("--val-jsonl", &a->val_jsonl, "one document per line (field \"text\"), each scored as BOS + its tokens\n"
+            "(no trim)")
+      .integer("--max-docs", &a->max_docs, 1, INT64_MAX, "--val-jsonl: only the first N documents")
+      .integer("--max-tokens", &a->run.score.max_tokens, 2, INT64_MAX, "only the first N tokens of the stream (then\n"
+               "trimmed to whole windows for --val)")
+      .integer("--window", &a->run.score.window, 0, 1 << 24, "tokens per forward pass (default 0: the model's\n"
+               "max_seq_len)", "L")
+      .integer("--stride", &a->run.score.stride, 0, 1 << 24, "sliding windows, each target scored once with >= L-S\n"
+               "tokens of context (default 0: non-overlapping windows, the baseline's score)", "S")
+      .flag("--doc-isolated", &a->run.score.doc_isolated, "context never crosses a document boundary (BOS)")
+      .threads(&a->run.score.threads)
+      .flag_off("--no-pre-quant", &a->run.pre_quant, "skip the trainer's fp32 score (pre-quant val_bpb and the\n"
+                "quantization penalty)")
+      .flag("--runtime-kernels", &runtime_kernels, "post-quant score with the runtime's int8/int4 kernels\n"
+            "(activations quantized too) instead of dequantized fp32 weights (the challenge's round trip, the default)")
+      .section("budget and output")
+      .integer("--budget", &a->run.budget_bytes, 1, INT64_MAX, "artifact budget (default 16000000, the challenge's)",
+               "BYTES")
+      .flag("--allow-over-budget", &a->run.allow_over_budget, "write the file and exit 0 even when model + code\n"
+            "bytes exceed the budget (otherwise: OVER BUDGET, nothing written, exit 1)")
+      .flag("--tensors", &a->tensors, "print every tensor's spec, stored bytes, bits/weight and quantization error")
+      .flag("--json", &a->json, "print the summary (with per-tensor entries) as JSON on stdout")
+      .flag("--code-files", &a->code_files, "print the counted source files and exit")
+      .epilog("\nCode bytes: the C++ sources golf-train and golf-export are built from, measured at build time:\n  " +
+              ex::counted_code_spec().description + ",\n  compressed with " + ex::code_compressor_name() + ".");
+  if (int rc = args.parse(argc, argv); rc >= 0) return rc;
+  a->run.export_options.recipe = recipe;
+  if (runtime_kernels) a->run.score.compute = golf::ComputeMode::automatic;
   if (a->code_files) return -1;
-  if (a->params.empty() || a->tokenizer.empty() || a->run.export_options.output_path.empty())
-    return usage_error("--params, --tokenizer and -o are required");
-  if (!a->val.empty() && !a->val_jsonl.empty()) return usage_error("give --val or --val-jsonl, not both");
+  for (const char* flag : {"--params", "--tokenizer", "--output"}) {
+    if (!args.given(flag)) return args.usage_error(std::string(flag) + " is required (see --help)");
+  }
+  if (!a->val.empty() && !a->val_jsonl.empty()) return args.usage_error("give --val or --val-jsonl, not both");
+  if (!a->overwrite && std::filesystem::exists(a->run.export_options.output_path))
+    return args.usage_error(a->run.export_options.output_path + " exists: pass --overwrite to replace it");
   return -1;
 }
 
@@ -174,19 +143,22 @@ golf::Status read_val_jsonl(const std::string& path, const golf::TokenizerData& 
                             std::vector<int32_t>* stream) {
   golf::Tokenizer tok;
   GOLF_RETURN_IF_ERROR(tok.init(data));
-  std::ifstream in(path);
-  if (!in) return golf::Status(golf::StatusCode::io_error, path + ": cannot open");
-  std::string line;
+  std::string all;
+  GOLF_RETURN_IF_ERROR(golf::read_file_bytes(path, &all));  // a directory or an unreadable file is an error here
   std::vector<int32_t> ids;
   int64_t line_no = 0, docs = 0;
-  while ((max_docs < 0 || docs < max_docs) && std::getline(in, line)) {
+  for (size_t start = 0; (max_docs < 0 || docs < max_docs) && start < all.size();) {
+    size_t end = all.find('\n', start);
+    if (end == std::string::npos) end = all.size();
+    const std::string line = all.substr(start, end - start);
+    start = end + 1;
     line_no++;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.is_object() || !j.contains("text") || !j["text"].is_string())
-      return golf::Status(golf::StatusCode::bad_format,
-                          path + ":" + std::to_string(line_no) + ": not a JSON object with a string field \"text\"");
-    GOLF_RETURN_IF_ERROR(tok.encode(j["text"].get<std::string>(), &ids));
+    std::string text;
+    const std::string problem = golf::cli::jsonl_text(line, "text", &text);
+    if (!problem.empty())
+      return golf::Status(golf::StatusCode::bad_format, path + ":" + std::to_string(line_no) + ": " + problem);
+    GOLF_RETURN_IF_ERROR(tok.encode(text, &ids));
     stream->push_back(bos);
     stream->insert(stream->end(), ids.begin(), ids.end());
     docs++;

@@ -8,7 +8,15 @@ namespace golf::train_export {
 Status export_and_score(const train_cpu::ParamLayout& layout, const float* params, const TokenizerData& tokenizer,
                         const ExportRunOptions& options, ExportReport* report, ArtifactSummary* summary) {
   ExportReport rep;
-  GOLF_RETURN_IF_ERROR(export_model(layout, params, tokenizer, options.export_options, &rep));
+  ExportOptions export_options = options.export_options;
+  // Over budget (and not allowed): refused before the file is written, with the summary of its sizes.
+  export_options.before_write = [&](const ExportReport& r) {
+    if (summary) *summary = make_artifact_summary(r, counted_code_size(), options.budget_bytes);
+    if (report) *report = r;
+    return check_artifact_budget(make_artifact_summary(r, counted_code_size(), options.budget_bytes),
+                                 options.allow_over_budget);
+  };
+  GOLF_RETURN_IF_ERROR(export_model(layout, params, tokenizer, export_options, &rep));
   ArtifactSummary sum = make_artifact_summary(rep, counted_code_size(), options.budget_bytes);
   const bool scoring = options.val_tokens_u16 || options.val_tokens_i32;
   if (scoring) {
@@ -29,7 +37,7 @@ Status export_and_score(const train_cpu::ParamLayout& layout, const float* param
   }
   if (report) *report = rep;
   if (summary) *summary = sum;
-  return check_artifact_budget(sum, options.allow_over_budget);
+  return Status::Ok();
 }
 
 }  // namespace golf::train_export

@@ -26,9 +26,9 @@ struct ExportRunOptions {
   bool allow_over_budget = false;
 };
 
-// Exports, scores and fills *report and *summary (either may be null). Returns the first failure; when everything
-// ran but the artifact is over budget (and not allowed), returns check_artifact_budget's "OVER BUDGET" error with
-// the file written and *summary complete, so the caller can still print it.
+// Exports, scores and fills *report and *summary (either may be null). Returns the first failure; when the artifact
+// is over budget (and not allowed), returns check_artifact_budget's "OVER BUDGET" error before anything is written
+// or scored, with *summary holding the sizes, so the caller can still print them.
 Status export_and_score(const train_cpu::ParamLayout& layout, const float* params, const TokenizerData& tokenizer,
                         const ExportRunOptions& options, ExportReport* report, ArtifactSummary* summary);
 

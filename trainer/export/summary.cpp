@@ -161,7 +161,7 @@ Status check_artifact_budget(const ArtifactSummary& s, bool allow_over_budget) {
                 "OVER BUDGET: the artifact is " + with_commas(s.total_bytes()) + " bytes (model " +
                     with_commas(s.counted_model_bytes()) + " without its tokenizer + code " + with_commas(s.code_bytes) + "), " +
                     with_commas(s.total_bytes() - s.budget_bytes) + " bytes over the budget of " +
-                    with_commas(s.budget_bytes) + " (pass --allow-over-budget to keep it anyway)");
+                    with_commas(s.budget_bytes) + "; nothing written (pass --allow-over-budget to write it anyway)");
 }
 
 }  // namespace golf::train_export

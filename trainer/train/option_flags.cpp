@@ -1,11 +1,9 @@
 // option_flags.cpp: the flag table of golf-train (see option_flags.h): typed builders that parse and range-check
-// each kind of value, and the rows, grouped as --help shows them.
+// each kind of value (with the number readers every tool uses, cli/args.h), and the rows, grouped as --help shows
+// them.
 #include "option_flags.h"
 
-#include <cerrno>
-#include <cmath>
-#include <cstdlib>
-
+#include "args.h"         // defines: cli::parse_integer, cli::parse_real, cli::kMaxThreads
 #include "text_format.h"  // defines: format_float, format_double
 
 namespace golf::train {
@@ -31,11 +29,9 @@ Flag int_flag(const char* name, T TrainOptions::*field, int64_t lo, int64_t hi, 
   Flag f = make_flag(name, arg, group, help, must_match);
   f.get = [field](const TrainOptions& o) { return std::to_string(o.*field); };
   f.set = [field, lo, hi, name](const std::string& v, TrainOptions* o) {
-    char* end = nullptr;
-    errno = 0;
-    long long x = std::strtoll(v.c_str(), &end, 10);
-    if (v.empty() || *end != '\0' || errno == ERANGE || x < lo || x > hi)
-      return bad_value(name, v, "expected an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    int64_t x = 0;
+    const std::string problem = cli::parse_integer(v, lo, hi, &x);
+    if (!problem.empty()) return bad_value(name, v, problem);
     o->*field = (T)x;
     return Status::Ok();
   };
@@ -46,11 +42,9 @@ Flag seed_flag() {
   Flag f = make_flag("seed", "N", "optimizer", "seed of the parameter init (and of the shuffled loader)", true);
   f.get = [](const TrainOptions& o) { return std::to_string(o.seed); };
   f.set = [](const std::string& v, TrainOptions* o) {
-    char* end = nullptr;
-    errno = 0;
-    unsigned long long x = std::strtoull(v.c_str(), &end, 10);
-    if (v.empty() || v[0] == '-' || *end != '\0' || errno == ERANGE)
-      return bad_value("seed", v, "expected an unsigned 64-bit integer");
+    uint64_t x = 0;
+    const std::string problem = cli::parse_unsigned(v, &x);
+    if (!problem.empty()) return bad_value("seed", v, problem);
     o->seed = x;
     return Status::Ok();
   };
@@ -66,13 +60,9 @@ Flag real_flag(const char* name, T TrainOptions::*field, double lo, double hi, b
     return sizeof(T) == sizeof(float) ? format_float((float)(o.*field)) : format_double((double)(o.*field));
   };
   f.set = [field, lo, hi, lo_open, name](const std::string& v, TrainOptions* o) {
-    char* end = nullptr;
-    double x = std::strtod(v.c_str(), &end);
-    bool in = std::isfinite(x) && (lo_open ? x > lo : x >= lo) && x <= hi;
-    if (v.empty() || *end != '\0' || !in) {
-      return bad_value(name, v, std::string("expected a number in ") + (lo_open ? "(" : "[") + format_double(lo) +
-                                    ", " + format_double(hi) + "]");
-    }
+    double x = 0;
+    const std::string problem = cli::parse_real(v, lo, hi, lo_open, &x);
+    if (!problem.empty()) return bad_value(name, v, problem);
     o->*field = (T)x;
     return Status::Ok();
   };
@@ -186,7 +176,8 @@ const std::vector<Flag>& flag_table() {
     }
     {
       Flag f = make_flag("overwrite", "", "run",
-                         "start a fresh run even if OUT already holds checkpoints (they are deleted)");
+                         "start a fresh run even if OUT already holds a run: its checkpoints are deleted, its "
+                         "run.log, metrics.jsonl, loss.svg and model.golf (or --export-path) replaced");
       f.arity = Arity::none;
       f.stored = false;
       f.get = [](const TrainOptions& o) { return std::string(o.overwrite ? "1" : "0"); };
@@ -294,7 +285,7 @@ const std::vector<Flag>& flag_table() {
     t.push_back(int_flag("keep-checkpoints", &O::keep_checkpoints, 1, 1 << 20, "logging", C,
                          "checkpoints kept (older ones are deleted)"));
     // machine
-    t.push_back(int_flag("threads", &O::threads, 0, 4096, "machine", C,
+    t.push_back(int_flag("threads", &O::threads, 0, cli::kMaxThreads, "machine", C,
                          "OpenMP threads per rank (0: all cores, shared among the ranks of a machine under "
                          "mpirun); results are bit-reproducible for a fixed thread count only"));
     t.push_back(choice_flag("comm", &O::comm, {"auto", "single", "mpi"}, "machine", C,

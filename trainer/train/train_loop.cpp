@@ -193,6 +193,8 @@ Status train_loop(TrainRun* run, TrainOutcome* out) {
     if (st.code() == StatusCode::cancelled) {
       // Stopped between micro-batches: the step never happened; checkpoint the state before it.
       stop_signal = stop_signal_received();
+      run->log.line(strprintf("step %lld interrupted between micro-batches by the stop request (not taken)",
+                              (long long)run->step + 1));
       continue;
     }
     GOLF_RETURN_IF_ERROR(st);

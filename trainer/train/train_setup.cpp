@@ -8,11 +8,15 @@
 #include <filesystem>
 #include <thread>
 
+#include <unistd.h>  // access
+
+#include "build_revision.h"  // defines: cli::build_revision
 #include "checkpoint.h"     // defines: checkpoint_read, checkpoint_restore, checkpoint_resolve
 #include "cpu/matmul.h"     // defines: threads_init, threads_count
 #include "params/param_io.h"  // defines: TensorFile
 #include "manifest.h"       // defines: data::read_manifest
 #include "mapped_file.h"    // defines: read_file_bytes
+#include "recipes.h"        // defines: train_export::ExportRecipe
 #include "sha256.h"         // defines: data::sha256_hex
 #include "tokenizer_source.h"  // defines: load_tokenizer_data
 #include "text_format.h"    // defines: strprintf
@@ -43,18 +47,6 @@ std::string sha256_of_file(const std::string& path) {
   return data::sha256_hex(bytes.data(), bytes.size());
 }
 
-// `git describe --always --dirty` of the working directory, or "" (no git, not a repository).
-std::string git_revision() {
-  FILE* p = popen("git describe --always --dirty 2>/dev/null", "r");
-  if (!p) return "";
-  char buf[128] = {0};
-  std::string out;
-  if (std::fgets(buf, sizeof buf, p)) out = buf;
-  pclose(p);
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return out;
-}
-
 // --threads 0: all cores for one process; under mpirun, the cores shared among the ranks of this machine, since
 // ranks that each start one thread per core would fight over the cores (and OpenMP barriers collapse).
 int default_threads(const Communicator* comm) {
@@ -67,7 +59,21 @@ int default_threads(const Communicator* comm) {
   return std::max(1, cores / local);
 }
 
-Status setup_data(TrainRun* run) {
+// On --resume from another directory a relative --data (stored as given) no longer names the shards: say so.
+Status data_hint(const Status& st, const TrainRun& run) {
+  const TrainOptions& o = run.options;
+  const bool relative = (!o.data_dir.empty() && fs::path(o.data_dir).is_relative()) ||
+                        (!o.train_glob.empty() && fs::path(o.train_glob).is_relative());
+  if (st.ok() || !run.resumed || !relative) return st;
+  return Status(st.code(), st.message() + " (the run's data paths are relative to the directory it was started "
+                                          "from: resume from there, or pass --data DIR again)");
+}
+
+Status setup_data_files(TrainRun* run);
+
+Status setup_data(TrainRun* run) { return data_hint(setup_data_files(run), *run); }
+
+Status setup_data_files(TrainRun* run) {
   const TrainOptions& o = run->options;
   DataInfo& d = run->data;
   d.train_pattern = !o.train_glob.empty() ? o.train_glob : data::shard_glob(o.data_dir, "train");
@@ -255,7 +261,7 @@ void log_header(TrainRun* run, const std::vector<std::string>& changed, const Ch
   log.line("memory: " + memory_report_text(run->memory, ranks_on_this_machine()));
   if (use_ema(o))
     log.line(strprintf("ema: decay %s from step %lld; validation and export use the EMA weights",
-                       format_double(o.ema_decay).c_str(), (long long)o.ema_start_step));
+                       format_float(o.ema_decay).c_str(), (long long)o.ema_start_step));
   log.line(strprintf("data: train %s: %zu shards, %llu tokens", run->data.train_pattern.c_str(),
                      run->data.train_shards.size(), (unsigned long long)run->data.train_tokens));
   log.line(strprintf("data: val %s: %zu shards, %llu tokens; scored %lld at the end (whole windows of %d), %lld "
@@ -293,6 +299,36 @@ void log_header(TrainRun* run, const std::vector<std::string>& changed, const Ch
                 .add_raw("options", options_to_json(o)));
 }
 
+// A fresh run must not replace what an earlier one left in --out (its log, metrics, plot, model) or an existing
+// --export-path unless --overwrite; the export's recipe and directory are checked now, not after the training.
+Status check_outputs(const TrainOptions& o, bool resumed) {
+  const fs::path model = !o.export_path.empty() ? fs::path(o.export_path) : fs::path(o.out_dir) / "model.golf";
+  if (!resumed && !o.overwrite) {
+    std::vector<fs::path> outputs = {fs::path(o.out_dir) / "run.log", fs::path(o.out_dir) / "metrics.jsonl",
+                                     fs::path(o.out_dir) / "loss.svg"};
+    if (o.export_model) outputs.push_back(model);
+    for (const fs::path& p : outputs) {
+      std::error_code ec;
+      if (fs::exists(p, ec)) {
+        return Status(StatusCode::invalid_argument,
+                      p.string() + " exists (an earlier run's): continue that run with --resume, start over with "
+                      "--overwrite, or choose another --out");
+      }
+    }
+  }
+  if (!o.export_model) return Status::Ok();
+  train_export::ExportRecipe recipe;
+  GOLF_RETURN_IF_ERROR(train_export::ExportRecipe::create(o.export_recipe, {}, &recipe).prefix("--export-recipe: "));
+  if (!o.export_path.empty()) {
+    const fs::path dir = model.has_parent_path() ? model.parent_path() : fs::path(".");
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec) || ::access(dir.c_str(), W_OK) != 0)
+      return Status(StatusCode::invalid_argument, "--export-path " + o.export_path + ": " + dir.string() +
+                                                      " is not a writable directory");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status train_setup(const ParsedArgs& args, Communicator* comm, const std::string& command_line, TrainRun* run) {
@@ -320,6 +356,7 @@ Status train_setup(const ParsedArgs& args, Communicator* comm, const std::string
     if (rank0) GOLF_RETURN_IF_ERROR(checkpoint_clear(checkpoint_dir(run->options)));
   }
   GOLF_RETURN_IF_ERROR(validate_options(run->options));
+  if (rank0) GOLF_RETURN_IF_ERROR(check_outputs(run->options, run->resumed));
   train_cpu::threads_init(run->options.threads > 0 ? run->options.threads : default_threads(comm));
 
   // Every rank must run the same options (a mismatch would deadlock or silently diverge): compare a hash.
@@ -338,7 +375,7 @@ Status train_setup(const ParsedArgs& args, Communicator* comm, const std::string
   GOLF_RETURN_IF_ERROR(setup_model(run));
   if (run->resumed) GOLF_RETURN_IF_ERROR(restore_checkpoint(run, ckpt_file, meta));
 
-  run->git_revision = rank0 ? git_revision() : "";
+  run->git_revision = rank0 ? cli::build_revision() : "";
   // Events after the checkpoint's step are about to be redone: drop them before appending (the log reopens the
   // rewritten file).
   if (run->resumed && rank0) {

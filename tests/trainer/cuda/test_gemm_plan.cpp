@@ -3,6 +3,8 @@
 // - the plan's model GEMMs are, call for call and in order, the gemms train_cpu::model_forward/model_backward issue
 //   through linear_forward/linear_backward (recorded by matmul.h's test hook), on the same weight and gradient
 //   tensors; the fused QKV product covers exactly the three c_q/c_k/c_v products and computes the same numbers;
+// - the column-major operands GemmContext gives cuBLASLt (column_major_gemm), emulated with cuBLASLt's semantics,
+//   compute the row-major product train_cpu::gemm computes, for every plan shape and padded strides;
 // - the plan's FLOPs equal model_train_flops_per_token's GEMM part and the design note's Muon figure;
 // - the Newton–Schulz GEMMs, run as cuBLASLt will run them (alpha/beta folded, C ≠ D, transposed flags for tall
 //   matrices), reproduce train_cpu::newton_schulz5, and with bf16 rounding after each product stay inside the
@@ -158,6 +160,37 @@ TEST(GemmPlan, MatchesTheCpuModelsLinearCalls) {
   check_plan_against_model(odd, 2, 5);
 }
 
+TEST(GemmPlan, ForwardOnlyPlanMatchesAnEvaluationForward) {
+  // A forward-only arena and no targets, as validation runs it: the plan without backward, call for call.
+  const ModelConfig cfg = small_config(32, 3, 2, 1, 96, 40, true);
+  train_cpu::threads_init(1);
+  train_cpu::ParamStore ps;
+  ASSERT_TRUE(train_cpu::param_store_init(cfg, &ps).ok());
+  fill(ps.params, ps.layout.total, 9);
+  train_cpu::Activations acts;
+  ASSERT_TRUE(train_cpu::activations_init(cfg, 3, 11, &acts, false).ok());
+  std::vector<int32_t> ids(33);
+  for (int i = 0; i < 33; i++) ids[i] = (i * 5 + 1) % cfg.vocab_size;
+  std::vector<train_cpu::LinearGemmCall> calls;
+  train_cpu::linear_gemm_hook_set(record, &calls);
+  Status st = train_cpu::model_forward(ps, &acts, ids.data(), nullptr, 3, 11, nullptr);
+  train_cpu::linear_gemm_hook_set(nullptr, nullptr);
+  ASSERT_TRUE(st.ok()) << st.message();
+  GemmPlan P;
+  ASSERT_TRUE(gemm_plan_build(cfg, 33, 0, &P, false).ok());
+  EXPECT_TRUE(P.muon.empty());
+  const std::vector<GemmStep> steps = unfused(P);
+  ASSERT_EQ(steps.size(), calls.size());
+  for (size_t i = 0; i < calls.size(); i++) {
+    EXPECT_EQ(steps[i].role, GemmRole::forward);
+    EXPECT_EQ(steps[i].shape.M, calls[i].M);
+    EXPECT_EQ(steps[i].shape.N, calls[i].N);
+    EXPECT_EQ(steps[i].shape.K, calls[i].K);
+    EXPECT_EQ(steps[i].shape.ldc, calls[i].ldc);
+    EXPECT_EQ(calls[i].B, ps.params + ps.layout.find(steps[i].weight)->offset) << steps[i].weight;
+  }
+}
+
 TEST(GemmPlan, FusedQkvComputesTheThreeProjections) {
   const ModelConfig cfg = small_config(64, 1, 4, 2, 128, 64, true);
   ASSERT_TRUE(qkv_weights_contiguous(cfg));
@@ -243,6 +276,76 @@ TEST(GemmPlan, RefusesBadInput) {
   ModelConfig bad;
   bad.num_heads = 7;  // 512 / 7 is not whole
   EXPECT_FALSE(gemm_plan_build(bad, 16, 5, &P).ok());
+}
+
+// ---- the column-major operands cuBLASLt is given -----------------------------------------------------------------
+
+// cuBLASLt's semantics on the host: D (m, n) = alpha·op(first)·op(second) + beta·D, every matrix column-major
+// (element (r, c) at r + c·ld) with the stored dims the layouts declare; the dims must agree with the ops.
+void column_major_emulate(const ColumnMajorGemm& c, const float* first, const float* second, float alpha, float beta,
+                          float* D) {
+  ASSERT_EQ(c.first_rows, c.trans_first ? c.k : c.m);
+  ASSERT_EQ(c.first_cols, c.trans_first ? c.m : c.k);
+  ASSERT_EQ(c.second_rows, c.trans_second ? c.n : c.k);
+  ASSERT_EQ(c.second_cols, c.trans_second ? c.k : c.n);
+  ASSERT_EQ(c.d_rows, c.m);
+  ASSERT_EQ(c.d_cols, c.n);
+  ASSERT_GE(c.first_ld, c.first_rows);
+  ASSERT_GE(c.second_ld, c.second_rows);
+  ASSERT_GE(c.d_ld, c.d_rows);
+  for (int i = 0; i < c.m; i++) {
+    for (int j = 0; j < c.n; j++) {
+      double acc = 0;
+      for (int l = 0; l < c.k; l++) {
+        float f = c.trans_first ? first[l + (size_t)i * c.first_ld] : first[i + (size_t)l * c.first_ld];
+        float g = c.trans_second ? second[j + (size_t)l * c.second_ld] : second[l + (size_t)j * c.second_ld];
+        acc += (double)f * g;
+      }
+      float& d = D[i + (size_t)j * c.d_ld];
+      d = (float)(alpha * acc + (beta != 0.0f ? (double)beta * d : 0.0));
+    }
+  }
+}
+
+TEST(GemmPlan, ColumnMajorOperandsComputeTheRowMajorProduct) {
+  train_cpu::threads_init(1);
+  std::vector<GemmShape> shapes;
+  GemmPlan P;
+  ASSERT_TRUE(gemm_plan_build(small_config(24, 2, 2, 1, 40, 30, true), 13, 5, &P).ok());
+  shapes = P.distinct_shapes();
+  ASSERT_GE(shapes.size(), 10u);
+  // Padded row strides in all four transpose combinations.
+  for (int t = 0; t < 4; t++) {
+    GemmShape s;
+    s.trans_a = t & 1;
+    s.trans_b = t & 2;
+    s.M = 7, s.N = 5, s.K = 9;
+    s.lda = (s.trans_a ? s.M : s.K) + 3;
+    s.ldb = (s.trans_b ? s.K : s.N) + 2;
+    s.ldc = s.N + 4;
+    s.alpha = 0.75f;
+    s.beta = t == 3 ? 0.0f : -1.5f;
+    shapes.push_back(s);
+  }
+  uint64_t seed = 11;
+  for (const GemmShape& s : shapes) {
+    SCOPED_TRACE(s.text());
+    std::vector<float> A((size_t)(s.trans_a ? s.K : s.M) * s.lda), B((size_t)(s.trans_b ? s.N : s.K) * s.ldb),
+        C((size_t)s.M * s.ldc);
+    fill(A.data(), A.size(), ++seed);
+    fill(B.data(), B.size(), ++seed);
+    fill(C.data(), C.size(), ++seed);
+    std::vector<float> want = C, got = C;
+    train_cpu::gemm(s.trans_a, s.trans_b, s.M, s.N, s.K, s.alpha, A.data(), s.lda, B.data(), s.ldb, s.beta, want.data(),
+                    s.ldc);
+    column_major_emulate(column_major_gemm(s), B.data(), A.data(), s.alpha, s.beta, got.data());
+    double err = 0, ref = 0;
+    for (size_t i = 0; i < want.size(); i++) {
+      err += std::pow((double)got[i] - want[i], 2);
+      ref += (double)want[i] * want[i];
+    }
+    EXPECT_LE(std::sqrt(err / ref), 1e-6);
+  }
 }
 
 // ---- Newton–Schulz as the GPU runs it ------------------------------------------------------------------------------

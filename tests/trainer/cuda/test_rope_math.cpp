@@ -7,7 +7,8 @@
 #include <vector>
 
 #include "cpu/layers.h"        // defines: train_cpu::rope_*, head_gain_*
-#include "cuda/rope_math.h"    // defines: rope_pair, rope_threads_per_head, head_gain_value
+#include "cuda/rms_norm_math.h"  // defines: rms_term, rms_rstd, rms_mean_dot, rms_backward_value
+#include "cuda/rope_math.h"    // defines: rope_pair, rope_element, rope_threads_per_head, head_gain_value
 #include "cuda/residual_math.h"  // defines: colsum_term, colsum_finish
 #include "rows_emulation.h"    // defines: normal, rel_error, bits_equal
 
@@ -83,6 +84,86 @@ TEST(RopeMath, HeadGainForwardAndBackwardMatchTheCpuTwin) {
       EXPECT_TRUE(bits_equal(din_gpu, din_cpu));
       EXPECT_LE(rel_error(dg_gpu, dg_cpu), 1e-7) << N << " " << heads;
     }
+}
+
+// ---- the fused QK-norm + RoPE + gain kernels (qk_norm_rope.cu), one warp per (token, head) row ----------------
+
+TEST(QkNormRopeMath, FusedRowsMatchTheCpuComposition) {
+  struct S {
+    int N, T, heads, hd, rd;
+    bool gain;
+  };
+  for (S s : {S{40, 16, 8, 64, 64, true}, S{33, 11, 4, 64, 16, false}, S{150, 150, 2, 32, 32, true},
+              S{5, 5, 3, 48, 0, true}, S{129, 64, 1, 128, 128, true}}) {
+    const int rows = s.N * s.heads, half = s.rd / 2 > 0 ? s.rd / 2 : 1;
+    const size_t n = (size_t)rows * s.hd;
+    const float eps = 1e-6f;
+    const std::vector<float> x = normal(n, 40, 3.0f), dout = normal(n, 41), cos_t = normal((size_t)s.T * half, 42),
+                             sin_t = normal((size_t)s.T * half, 43), gain = normal(s.heads, 44);
+    const float* g = s.gain ? gain.data() : nullptr;
+    // The CPU's composition (model.cpp's q path).
+    std::vector<float> qn(n), rq(rows), qr(n), qf(n);
+    tc::rms_norm_forward(qn.data(), rq.data(), x.data(), rows, s.hd, eps);
+    tc::rope_forward(qr.data(), qn.data(), cos_t.data(), sin_t.data(), s.N, s.T, s.heads, s.hd, s.rd);
+    if (g)
+      tc::head_gain_forward(qf.data(), qr.data(), g, s.N, s.heads, s.hd);
+    else
+      qf = qr;
+    std::vector<float> d = dout, dgain_cpu = normal(s.heads, 45), dgain_gpu = dgain_cpu;
+    if (g) tc::head_gain_backward(d.data(), dgain_cpu.data(), d.data(), qr.data(), g, s.N, s.heads, s.hd);
+    tc::rope_backward(d.data(), d.data(), cos_t.data(), sin_t.data(), s.N, s.T, s.heads, s.hd, s.rd);
+    tc::rms_norm_backward(d.data(), d.data(), qn.data(), rq.data(), rows, s.hd, false);
+
+    // The kernels, row by row.
+    std::vector<float> y(n), rstd(rows), out(n), din(n);
+    for (int r = 0; r < rows; r++) {
+      const float* xr = x.data() + (size_t)r * s.hd;
+      const int h = r % s.heads;
+      const float* c = cos_t.data() + (size_t)((r / s.heads) % s.T) * half;
+      const float* sn = sin_t.data() + (size_t)((r / s.heads) % s.T) * half;
+      const float st = rms_rstd(warp_row_sum<double>(s.hd, [&](int j) { return rms_term(xr[j], xr[j]); }), s.hd, eps);
+      rstd[r] = st;
+      float* yr = y.data() + (size_t)r * s.hd;
+      for (int j = 0; j < s.hd; j++) yr[j] = mul_rn(xr[j], st);
+      for (int j = 0; j < s.hd; j++) {
+        const float rot = rope_element(yr, j, s.rd / 2, s.rd, c, sn, 1.0f);
+        out[(size_t)r * s.hd + j] = g ? head_gain_value(rot, g[h]) : rot;
+      }
+      const float* dr = dout.data() + (size_t)r * s.hd;
+      std::vector<float> gr(s.hd), drot(s.hd);
+      for (int j = 0; j < s.hd; j++) gr[j] = g ? head_gain_value(dr[j], g[h]) : dr[j];
+      for (int j = 0; j < s.hd; j++) drot[j] = rope_element(gr.data(), j, s.rd / 2, s.rd, c, sn, -1.0f);
+      const float m = rms_mean_dot(warp_row_sum<double>(s.hd, [&](int j) { return rms_term(drot[j], yr[j]); }), s.hd);
+      for (int j = 0; j < s.hd; j++) din[(size_t)r * s.hd + j] = rms_backward_value(drot[j], yr[j], m, st);
+    }
+    const std::string what = "hd " + std::to_string(s.hd) + " rd " + std::to_string(s.rd);
+    EXPECT_LE(rel_error(y, qn), 1e-7) << what;
+    EXPECT_LE(rel_error(rstd, rq), 1e-7) << what;
+    EXPECT_LE(rel_error(out, qf), 1e-7) << what;
+    EXPECT_LE(rel_error(din, d), 1e-6) << what;
+    if (g) {
+      // Per-row dots in double, chunks of kColsumChunkRows tokens, chunks in order (qk_norm_rope.cu).
+      for (int h = 0; h < s.heads; h++) {
+        double total = 0;
+        for (int k = 0; k < colsum_chunks(s.N); k++) {
+          double chunk = 0;
+          for (int t = k * kColsumChunkRows; t < s.N && t < (k + 1) * kColsumChunkRows; t++) {
+            const int r = t * s.heads + h;
+            const float* dr = dout.data() + (size_t)r * s.hd;
+            const float* yr = y.data() + (size_t)r * s.hd;
+            const float* c = cos_t.data() + (size_t)(t % s.T) * half;
+            const float* sn = sin_t.data() + (size_t)(t % s.T) * half;
+            chunk += warp_row_sum<double>(s.hd, [&](int j) {
+              return rms_term(dr[j], rope_element(yr, j, s.rd / 2, s.rd, c, sn, 1.0f));
+            });
+          }
+          total += chunk;
+        }
+        dgain_gpu[h] = colsum_finish(dgain_gpu[h], total);
+      }
+      EXPECT_LE(rel_error(dgain_gpu, dgain_cpu), 1e-7) << what;
+    }
+  }
 }
 
 }  // namespace

@@ -149,7 +149,29 @@ def main():
         seen = train(args.golf_data, corpus, os.path.join(work, "all"), 0)
         if seen.piece_to_id(MARKER) == seen.unk_id():
             fail("control run: the marker should be a piece when the validation documents are included")
-        print("ok: train-tokenizer recipe, byte fallback, no dummy prefix, validation documents excluded")
+
+        # Issue 13: an existing tokenizer is not replaced without --overwrite; a too small --vocab-size names
+        # golf-data's own flag; an empty corpus is an error.
+        cmd = [args.golf_data, "train-tokenizer", "--input", corpus, "--vocab-size", "512",
+               "--out", os.path.join(work, "tok"), "--exclude-val-docs", str(VAL_DOCS)]
+        run = subprocess.run(cmd, capture_output=True, text=True)
+        if run.returncode != 2 or "tok.model exists: pass --overwrite to replace it" not in run.stderr:
+            fail("an existing tokenizer: rc %d\n%s" % (run.returncode, run.stderr))
+        if open(os.path.join(work, "tok.model"), "rb").read() != model:
+            fail("an existing tokenizer was overwritten")
+        run = subprocess.run(cmd[:-4] + ["--out", os.path.join(work, "small"), "--vocab-size", "300",
+                              "--exclude-val-docs", "0"],
+                             capture_output=True, text=True)
+        if run.returncode != 1 or "pass --vocab-size" not in run.stderr or "character_coverage" in run.stderr:
+            fail("--vocab-size 300: rc %d\n%s" % (run.returncode, run.stderr))
+        empty = os.path.join(work, "empty.jsonl")
+        open(empty, "w").close()
+        run = subprocess.run([args.golf_data, "train-tokenizer", "--input", empty, "--vocab-size", "512",
+                              "--out", os.path.join(work, "none")], capture_output=True, text=True)
+        if run.returncode == 0:
+            fail("an empty corpus exited 0")
+        print("ok: train-tokenizer recipe, byte fallback, no dummy prefix, validation documents excluded, "
+              "no overwrite, usable errors")
 
 
 if __name__ == "__main__":

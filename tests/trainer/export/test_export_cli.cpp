@@ -141,13 +141,26 @@ TEST_F(ExportCli, OverBudgetFailsUnlessAllowed) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("OVER BUDGET"), std::string::npos) << r.err;
   EXPECT_NE(r.out.find("OVER BUDGET by"), std::string::npos) << r.out;  // the summary is printed all the same
-  EXPECT_TRUE(std::filesystem::exists(dir_.file("m.golf")));
+  EXPECT_NE(r.err.find("nothing written (pass --allow-over-budget to write it anyway)"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("m.golf")));  // refused before writing
   r = run_export(dir_, args + " --allow-over-budget --json");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
   ASSERT_FALSE(j.is_discarded()) << r.out;
   EXPECT_TRUE(j["over_budget"].get<bool>());
   EXPECT_EQ(j["budget_bytes"].get<uint64_t>(), 1000u);
+}
+
+TEST_F(ExportCli, ExistingOutputNeedsOverwrite) {
+  const std::string args = common_ + " -o " + dir_.file("m.golf");
+  ASSERT_EQ(run_export(dir_, args).exit_code, 0);
+  const std::string before = slurp(dir_.file("m.golf"));
+  CliRun r = run_export(dir_, args + " --recipe q6");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("m.golf exists: pass --overwrite to replace it"), std::string::npos) << r.err;
+  EXPECT_EQ(slurp(dir_.file("m.golf")), before);
+  EXPECT_EQ(run_export(dir_, args + " --recipe q6 --overwrite").exit_code, 0);
+  EXPECT_NE(slurp(dir_.file("m.golf")), before);
 }
 
 TEST_F(ExportCli, HelpAndUsageErrors) {
@@ -157,11 +170,18 @@ TEST_F(ExportCli, HelpAndUsageErrors) {
                            "--val-jsonl", "--window", "--stride", "--doc-isolated", "--max-tokens", "--budget",
                            "--allow-over-budget", "--json", "challenge", "q8", "q6", "q5", "q4", "f16", "f32"})
     EXPECT_NE(r.out.find(word), std::string::npos) << word;
-  EXPECT_EQ(run_export(dir_, "--bogus").exit_code, 2);
+  r = run_export(dir_, "--bogus");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "golf-export: unknown option --bogus (see --help)\n");
   EXPECT_EQ(run_export(dir_, "--params x").exit_code, 2);  // no tokenizer or output
   r = run_export(dir_, common_ + " -o " + dir_.file("m.golf") + " --recipe q3");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err.rfind("golf-export: --recipe q3: unknown recipe; expected one of:", 0), 0u) << r.err;
+  EXPECT_EQ(run_export(dir_, common_ + " -o " + dir_.file("m.golf") + " --threads 100000").exit_code, 2);
+  EXPECT_EQ(run_export(dir_, common_ + " -o " + dir_.file("m.golf") + " --window -1").exit_code, 2);
+  r = run_export(dir_, common_ + " -o " + dir_.file("m.golf") + " --val-jsonl " + dir_.file(""));
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("unknown recipe"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Is a directory"), std::string::npos) << r.err;  // not "no tokens to score"
   r = run_export(dir_, common_ + " -o " + dir_.file("m.golf") + " --prefix adam.x.");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("missing tensor 'adam.x.tok_emb.weight'"), std::string::npos) << r.err;

@@ -169,7 +169,8 @@ TEST(ExportBudget, OverBudgetIsAnErrorUnlessAllowed) {
   // Counted: the file without its tokenizer section (the challenge does not count its tokenizer) plus the code.
   EXPECT_GT(rep.tokenizer_bytes, 0u);
   EXPECT_EQ(sum.total_bytes(), rep.file_bytes - rep.tokenizer_bytes + train_export::counted_code_size().compressed_bytes);
-  EXPECT_TRUE(std::filesystem::exists(run.export_options.output_path));  // written, so it can be inspected
+  // Refused before writing (issue 13): an over-budget file is not left behind.
+  EXPECT_FALSE(std::filesystem::exists(run.export_options.output_path));
 
   char buf[4096] = {};
   FILE* mem = fmemopen(buf, sizeof buf - 1, "w");

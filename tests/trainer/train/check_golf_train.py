@@ -14,6 +14,12 @@ bundled FineWeb slices (data/fineweb_{train,val}_slice.jsonl, data/tokenizer_sp1
            refused with a message saying what is wrong
   mpi      2 ranks (mpirun) at batch B/2 each follow 1 rank at batch B: losses and parameters after k steps
            agree within float tolerance (exit 77 when mpirun or MPI support is missing)
+  ema      --ema-decay: training unchanged, validation and final.safetensors on the EMA weights (the checkpoint's
+           ema.* tensors), and 2N straight == N + --resume + N, bit for bit
+  stop     SIGINT inside a long validation, and between micro-batches: exit 3 within seconds, a complete checkpoint
+           of the step's start, nothing half-written
+  backend  --backend cuda refused in this build, --device/--precision checked, and a memory plan larger than the
+           machine refused before the first step with the flags that lower it
 
 Runs with one OpenMP thread per process so that results do not depend on how many tests share the machine.
 """
@@ -45,8 +51,8 @@ def check(cond, message):
 
 class Env:
     def __init__(self, args):
-        self.train = args.golf_train
-        self.data_tool = args.golf_data
+        self.train = os.path.abspath(args.golf_train)  # absolute: some checks run it from other directories
+        self.data_tool = os.path.abspath(args.golf_data)
         self.source = args.source_dir
         self.tmp = tempfile.mkdtemp(prefix="golf_train_check_")
         self.tokenizer = os.path.join(self.source, "data", "tokenizer_sp1024.model")
@@ -292,7 +298,73 @@ def check_errors(env):
     env.run(*env.tiny(out, "--iterations", "3"), "--overwrite")
     check(sorted(os.listdir(os.path.join(out, "checkpoints"))) == ["latest", "step_00000003.safetensors"],
           "--overwrite left old checkpoints")
+    check_outputs_kept(env)
+    check_build_revision(env)
     print("errors: ok")
+
+
+def check_outputs_kept(env):
+    """Issue 13: nothing an earlier run left is replaced without --overwrite, and the export is checked before the
+    first step (a bad recipe or an unwritable --export-path used to fail only after training)."""
+    for name, extra in [("run.log", []), ("metrics.jsonl", []), ("model.golf", ["--export", "1"])]:
+        out = os.path.join(env.tmp, "kept_" + name.replace(".", "_"))
+        os.makedirs(out)
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(b"an earlier run's\n")
+        expect_error(env, env.tiny(out, "--iterations", "2", *extra), 2,
+                     os.path.join(out, name) + " exists (an earlier run's): continue that run with --resume, "
+                     "start over with --overwrite")
+        check(file_bytes(os.path.join(out, name)) == b"an earlier run's\n", name + " was overwritten")
+        env.run(*env.tiny(out, "--iterations", "2", *extra), "--overwrite")
+        check(file_bytes(os.path.join(out, name)) != b"an earlier run's\n", name + " not replaced by --overwrite")
+    taken = os.path.join(env.tmp, "taken.golf")
+    open(taken, "w").write("x")
+    expect_error(env, env.tiny(os.path.join(env.tmp, "kept_path"), "--export", "1", "--export-path", taken), 2,
+                 taken + " exists")
+    for flags, text in [(["--export-recipe", "q3"], "--export-recipe: unknown recipe 'q3'"),
+                        (["--export-path", os.path.join(env.tmp, "no", "such", "dir", "m.golf")],
+                         "is not a writable directory")]:
+        out = os.path.join(env.tmp, "early_" + flags[0].strip("-"))
+        expect_error(env, env.tiny(out, "--iterations", "2", "--export", "1", *flags), 2, text)
+        check(not os.path.exists(os.path.join(out, "run.log")), "%s: refused only after starting the run" % flags)
+    # --resume from another directory with a relative --data: the error says why.
+    out = os.path.join(env.tmp, "relative")
+    rel = os.path.relpath(env.shards(), env.tmp)
+    flags = env.tiny(out, "--iterations", "2")
+    flags[flags.index("--data") + 1] = rel
+    r = subprocess.run([env.train] + flags, cwd=env.tmp, capture_output=True, text=True)
+    check(r.returncode == 0, "relative --data run: " + r.stderr[-1500:])
+    r = subprocess.run([env.train, "--out", out, "--resume", "--iterations", "3"], cwd=env.source,
+                       capture_output=True, text=True)
+    check(r.returncode != 0 and "relative to the directory it was started from" in r.stderr,
+          "resume elsewhere, relative --data: rc %d\n%s" % (r.returncode, r.stderr[-1500:]))
+
+
+def check_build_revision(env):
+    """Issue 13: run.log records the revision golf-train was built from, not the git repository of the current
+    directory."""
+    if shutil.which("git") is None:
+        print("build revision: skipped (no git)")
+        return
+    repo = os.path.join(env.tmp, "other_repo")
+    os.makedirs(repo)
+    git = ["git", "-C", repo, "-c", "user.name=t", "-c", "user.email=t@t"]
+    for cmd in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "other"]):
+        subprocess.run(git + cmd, check=True, capture_output=True)
+    other = subprocess.run(git + ["rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    out = os.path.join(env.tmp, "revision")
+    r = subprocess.run([env.train] + env.tiny(out, "--iterations", "1"), cwd=repo, capture_output=True, text=True)
+    check(r.returncode == 0, "run inside another repository: " + r.stderr[-1500:])
+    first = open(os.path.join(out, "run.log")).readline()
+    m = re.match(r"golf-train git (\S+)", first)
+    ours = subprocess.run(["git", "-C", env.source, "rev-parse", "HEAD"], capture_output=True, text=True)
+    if ours.returncode != 0:  # built outside a checkout: no revision to record
+        check(m is None, "a revision recorded outside a checkout: " + first)
+        return
+    check(m is not None, "run.log has no revision: " + first)
+    commit = re.sub(r"-dirty$", "", m.group(1)).split("-g")[-1]
+    check(not other.startswith(commit), "recorded the current directory's repository: " + first)
+    check(ours.stdout.strip().startswith(commit), "recorded %s, the source is at %s" % (commit, ours.stdout))
 
 
 def check_mpi(env, have_mpi):
@@ -340,9 +412,111 @@ def check_mpi(env, have_mpi):
     check(worst_param < 1e-3 * max(scale, 1.0), "parameters differ by %.3e" % worst_param)
 
 
+def read_tensors(path):
+    """Every F32 tensor of a safetensors file -> {name: bytes}."""
+    header = safetensors_header(path)
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        f.seek(8 + n)
+        blob = f.read()
+    return {name: blob[t["data_offsets"][0]:t["data_offsets"][1]] for name, t in header.items()
+            if name != "__metadata__"}
+
+
+def check_ema(env):
+    common = ["--iterations", "30", "--val-loss-every", "10", "--checkpoint-every", "0", "--train-log-every", "1"]
+    ema = ["--ema-decay", "0.9", "--ema-start-step", "5"]
+    plain = os.path.join(env.tmp, "ema_off")
+    env.run(*env.tiny(plain, *common))
+    straight = os.path.join(env.tmp, "ema_straight")
+    r = env.run(*env.tiny(straight, *(common + ema)))
+    check("ema: decay 0.9 from step 5; validation and export use the EMA weights" in r.stdout, "no ema line in the log")
+    a, off = read_metrics(straight), read_metrics(plain)
+    check(train_losses(a) == train_losses(off), "the EMA changed the training itself")
+    check(val_losses(a)[0] == val_losses(off)[0], "step 0: the EMA weights are the initial parameters")
+    check(all(x != y for x, y in zip(val_losses(a)[1:], val_losses(off)[1:])), "validation did not use the EMA")
+    ck = read_tensors(os.path.join(straight, "checkpoints", "step_%08d.safetensors" % 30))
+    final = read_tensors(os.path.join(straight, "final.safetensors"))
+    check(all(final[n] == ck["ema." + n] for n in final), "final.safetensors is not the checkpoint's EMA weights")
+    check(any(final[n] != ck["param." + n] for n in final), "EMA weights equal the parameters")
+    split = os.path.join(env.tmp, "ema_split")
+    env.run(*env.tiny(split, *(common + ema)), "--pause-at-step", "13")
+    env.run("--out", split, "--resume", "--threads", "1")
+    check(checkpoint_hash(straight, 30) == checkpoint_hash(split, 30), "EMA: resumed checkpoint differs")
+    check(file_bytes(os.path.join(straight, "final.safetensors")) ==
+          file_bytes(os.path.join(split, "final.safetensors")), "EMA: resumed final weights differ")
+    check(val_losses(a) == val_losses(read_metrics(split)), "EMA: resumed validation differs")
+    print("ema: training unchanged, validation/final on ema.*, 30 straight == 13 + resume + 17, bit for bit")
+
+
+def stop_run(env, name, extra, marker):
+    """Starts a run, sends SIGINT once run.log holds `marker`, returns (seconds to exit, stdout, out dir)."""
+    out = os.path.join(env.tmp, name)
+    # 4 x 256 on one thread: a full validation or a 16-micro-batch step takes many seconds.
+    model = ["--model-dim", "256", "--num-layers", "4", "--num-heads", "4", "--num-kv-heads", "2"]
+    cmd = [env.train] + env.tiny(out, *(model + extra))
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env=dict(os.environ, OMP_WAIT_POLICY="passive"))
+    log = os.path.join(out, "run.log")
+    deadline = time.time() + 120
+    while time.time() < deadline and p.poll() is None:
+        if os.path.exists(log) and marker in open(log).read():
+            break
+        time.sleep(0.05)
+    time.sleep(1.0)  # well inside the validation or the first micro-batch
+    t0 = time.time()
+    p.send_signal(signal.SIGINT)
+    stdout, stderr = p.communicate(timeout=240)
+    seconds = time.time() - t0
+    check(p.returncode == 3, "%s: SIGINT: exit %d, expected 3\n%s" % (name, p.returncode, stderr[-2000:]))
+    ckdir = os.path.join(out, "checkpoints")
+    check(sorted(os.listdir(ckdir)) == ["latest", "step_00000000.safetensors"],
+          "%s: checkpoints %s (expected step 0 only, no temporaries)" % (name, os.listdir(ckdir)))
+    check(not os.path.exists(os.path.join(out, "final.safetensors")), name + ": a stopped run wrote final weights")
+    return seconds, stdout, out
+
+
+def check_stop(env):
+    # Step 0's validation scores all 63,553 validation tokens, one window per forward.
+    seconds, stdout, out = stop_run(env, "stop_val", ["--val-loss-every", "100", "--val-max-tokens", "0",
+                                                      "--val-batch-tokens", "64"], "options:")
+    check("validation at step 0 interrupted by the stop request" in stdout, "validation was not interrupted:\n" + stdout)
+    check(not any(e["event"] == "val" for e in read_metrics(out)), "a val event of an interrupted validation")
+    check(seconds < 10, "exit took %.1fs after SIGINT inside the validation" % seconds)
+    val_seconds = seconds
+    # No validation first: SIGINT lands in one of step 1's 16 micro-batches.
+    seconds, stdout, out = stop_run(env, "stop_step", ["--val-loss-every", "0", "--grad-accum", "16",
+                                                       "--train-batch-tokens", "16384"], "options:")
+    check("step 1 interrupted between micro-batches by the stop request" in stdout,
+          "the step was not interrupted:\n" + stdout)
+    check(not any(e["event"] == "train" for e in read_metrics(out)), "a train event of an interrupted step")
+    check(seconds < 10, "exit took %.1fs after SIGINT inside a step" % seconds)
+    print("stop: SIGINT inside a validation -> exit in %.1fs, between micro-batches -> %.1fs; checkpoint of step 0, "
+          "nothing half-written" % (val_seconds, seconds))
+
+
+def check_backend(env):
+    out = os.path.join(env.tmp, "backend")
+    expect_error(env, env.tiny(out, "--backend", "cuda"), 2, "golf-train was built without the CUDA trainer")
+    expect_error(env, env.tiny(out, "--backend", "tpu"), 2, "--backend tpu: expected one of cpu|cuda")
+    expect_error(env, env.tiny(out, "--precision", "fp8"), 2, "--precision fp8: expected one of bf16|fp32")
+    expect_error(env, env.tiny(out, "--device", "cuda:0"), 2, "only --backend cuda has devices")
+    # 2^33 tokens per micro-batch: terabytes of activations, refused before anything is allocated or written.
+    r = env.run(*env.tiny(out, "--train-batch-tokens", str(2 ** 36)), expect=2)
+    for text in ["the memory plan does not fit", "activations", "available", "--train-batch-tokens", "--grad-accum",
+                 "--val-batch-tokens", "--force"]:
+        check(text in r.stderr, "memory refusal lacks %r:\n%s" % (text, r.stderr))
+    check(not os.path.exists(os.path.join(out, "checkpoints")), "a refused run wrote checkpoints")
+    r = env.run(*env.tiny(out, "--iterations", "2"))
+    check(re.search(r"memory: host: weights [\d.]+ MB, .* total [\d.]+ MB of [\d.]+ MB available", r.stdout),
+          "no memory plan in the log:\n" + r.stdout[:2000])
+    check("backend: cpu, fp32, 1 threads" in r.stdout, "no backend line in the log")
+    print("backend: cuda refused, device/precision checked, an oversized plan refused; the plan is logged")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("check", choices=["e2e", "resume", "signal", "errors", "mpi"])
+    ap.add_argument("check", choices=["e2e", "resume", "signal", "errors", "mpi", "ema", "stop", "backend"])
     ap.add_argument("--golf-train", required=True)
     ap.add_argument("--golf-data", required=True)
     ap.add_argument("--source-dir", required=True)
@@ -358,6 +532,8 @@ def main():
             check_signal(env)
         elif args.check == "errors":
             check_errors(env)
+        elif args.check in ("ema", "stop", "backend"):
+            {"ema": check_ema, "stop": check_stop, "backend": check_backend}[args.check](env)
         else:
             check_mpi(env, args.have_mpi)
     finally:
