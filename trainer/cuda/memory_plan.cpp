@@ -116,10 +116,13 @@ Status memory_plan_build(const MemoryPlanInput& in, MemoryPlan* out) {
   take("bwd.dk", "backward", N * kv * e);
   take("bwd.dv", "backward", N * kv * e);
   take("bwd.dh", "backward", N * hid * e);
-  // Workspace: cuBLASLt's, the fixed-order column sums' partials (per-channel grads and q_gain's), the attention
+  // Workspace: cuBLASLt's, the fixed-order reductions' partials, the attention
   // backward's row terms D (B, H, T), the RoPE tables, a row of ones (x + 1⊙y adds through scaled_add_forward).
   take("gemm.workspace", "workspace", kArenaGemmWorkspace);
-  const size_t colsum = (size_t)colsum_chunks((int)N) * std::max(d, H * (size_t)c.head_dim());
+  // Column sums: chunks × d partials (per-channel grads, q_gain's per-head sums); the fused QK-norm/RoPE backward's
+  // q_gain: one double per (token, head) plus chunks × H (qk_norm_rope.h). The model checks both at setup.
+  const size_t chunks = (size_t)colsum_chunks((int)N);
+  const size_t colsum = std::max(chunks * std::max(d, H * (size_t)c.head_dim()), N * H + chunks * H);
   take("scratch.colsum", "workspace", colsum * sizeof(double));
   take("scratch.attention", "workspace", (size_t)in.rows * H * in.T * f4);
   const size_t half = c.rope_dims / 2 > 0 ? c.rope_dims / 2 : 1;

@@ -3,6 +3,7 @@
 // skips, head). Host code: it only enqueues kernels and cuBLASLt products on one stream.
 #include "model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "encoder.h"          // defines: encoder_forward/backward, EncoderBuckets
 #include "encoder_math.h"     // defines: encoder_buckets_plan
 #include "model/rope_table.h" // defines: rope_tables_fill (the runtime's tables, bit for bit)
+#include "qk_norm_rope.h"     // defines: qk_norm_rope_forward/backward, qk_norm_rope_scratch_doubles
 #include "residual.h"         // defines: resid_mix_*, scaled_add_*
 #include "rms_norm.h"         // defines: rms_norm_forward/backward
 #include "rope.h"             // defines: rope_*, head_gain_*
@@ -106,6 +108,16 @@ Status device_model_init(const MemoryPlan& plan, void* base, const GemmContext* 
   if (!missing.empty())
     return Status(StatusCode::invalid_argument, "device model: the memory plan has no region '" + missing + "'");
   const size_t N = (size_t)m->rows_max * m->T_max;
+  // The plan's reduction scratch must hold what every launcher that uses it asks for (their sizes live in .cu files).
+  const int Ni = (int)N, d = c.model_dim;
+  const size_t need = std::max({colsum_scratch_doubles(Ni, d), head_gain_scratch_doubles(Ni, c.num_heads, c.head_dim()),
+                                qk_norm_rope_scratch_doubles(Ni, c.num_heads)});
+  if (need * sizeof(double) > plan.find("scratch.colsum")->bytes)
+    return Status(StatusCode::invalid_argument, "device model: the memory plan's reduction scratch is too small");
+  AttentionShape as{m->rows_max, m->T_max, c.num_heads, c.num_kv_heads, c.head_dim(), 1.0f};
+  GOLF_RETURN_IF_ERROR(attention_check_shape(as));
+  if (attention_backward_scratch_floats(as) * sizeof(float) > plan.find("scratch.attention")->bytes)
+    return Status(StatusCode::invalid_argument, "device model: the memory plan's attention scratch is too small");
   m->host_order.assign(N, 0);
   m->host_start.assign(N + 1, 0);
   m->host_scratch.assign((size_t)c.vocab_size + 1, 0);
@@ -149,16 +161,24 @@ static Status block_forward(DeviceModel<T>* m, const train_cpu::BlockParams& p, 
   GOLF_RETURN_IF_ERROR(resid_mix_forward(L.xm, xin, m->x0, p.resid_mix, N, d, st));
   // Attention branch.
   GOLF_RETURN_IF_ERROR(rms_norm_forward(L.xn1, L.r1, L.xm, N, d, c.norm_eps, st));
-  GOLF_RETURN_IF_ERROR(linear_forward(L.qn, L.xn1, m->w(p.c_q), N, d, d, G, st));
-  GOLF_RETURN_IF_ERROR(linear_forward(L.kn, L.xn1, m->w(p.c_k), N, d, kv, G, st));
-  GOLF_RETURN_IF_ERROR(linear_forward(L.v, L.xn1, m->w(p.c_v), N, d, kv, G, st));
   if (c.qk_norm) {
-    GOLF_RETURN_IF_ERROR(rms_norm_forward(L.qn, L.rq, L.qn, N * H, hd, c.norm_eps, st));
-    GOLF_RETURN_IF_ERROR(rms_norm_forward(L.kn, L.rk, L.kn, N * KV, hd, c.norm_eps, st));
+    // The fused path (qk_norm_rope.h), the composition rms_norm → rope → head_gain of the CPU model in one kernel:
+    // the raw q projection goes to qr (a work buffer here), the normalised rows to qn/kn, rstd to rq/rk.
+    GOLF_RETURN_IF_ERROR(linear_forward(L.qr, L.xn1, m->w(p.c_q), N, d, d, G, st));
+    GOLF_RETURN_IF_ERROR(linear_forward(L.kf, L.xn1, m->w(p.c_k), N, d, kv, G, st));
+    GOLF_RETURN_IF_ERROR(linear_forward(L.v, L.xn1, m->w(p.c_v), N, d, kv, G, st));
+    GOLF_RETURN_IF_ERROR(qk_norm_rope_forward(L.qf, L.qn, L.rq, L.qr, p.q_gain, m->rope_cos, m->rope_sin, N, T_, H, hd,
+                                              c.rope_dims, c.norm_eps, st));
+    GOLF_RETURN_IF_ERROR(qk_norm_rope_forward(L.kf, L.kn, L.rk, L.kf, (const float*)nullptr, m->rope_cos, m->rope_sin,
+                                              N, T_, KV, hd, c.rope_dims, c.norm_eps, st));
+  } else {
+    GOLF_RETURN_IF_ERROR(linear_forward(L.qn, L.xn1, m->w(p.c_q), N, d, d, G, st));
+    GOLF_RETURN_IF_ERROR(linear_forward(L.kn, L.xn1, m->w(p.c_k), N, d, kv, G, st));
+    GOLF_RETURN_IF_ERROR(linear_forward(L.v, L.xn1, m->w(p.c_v), N, d, kv, G, st));
+    GOLF_RETURN_IF_ERROR(rope_forward(L.qr, L.qn, m->rope_cos, m->rope_sin, N, T_, H, hd, c.rope_dims, st));
+    GOLF_RETURN_IF_ERROR(rope_forward(L.kf, L.kn, m->rope_cos, m->rope_sin, N, T_, KV, hd, c.rope_dims, st));
+    GOLF_RETURN_IF_ERROR(head_gain_forward(L.qf, L.qr, p.q_gain, N, H, hd, st));
   }
-  GOLF_RETURN_IF_ERROR(rope_forward(L.qr, L.qn, m->rope_cos, m->rope_sin, N, T_, H, hd, c.rope_dims, st));
-  GOLF_RETURN_IF_ERROR(rope_forward(L.kf, L.kn, m->rope_cos, m->rope_sin, N, T_, KV, hd, c.rope_dims, st));
-  GOLF_RETURN_IF_ERROR(head_gain_forward(L.qf, L.qr, p.q_gain, N, H, hd, st));
   AttentionShape as{B, T_, H, KV, hd, 1.0f / std::sqrt((float)hd)};
   GOLF_RETURN_IF_ERROR(attention_forward(L.att, L.lse, L.qf, L.kf, L.v, as, st));
   GOLF_RETURN_IF_ERROR(linear_forward(L.ao, L.att, m->w(p.proj), N, d, d, G, st));
@@ -257,12 +277,15 @@ static Status block_backward(DeviceModel<T>* m, const train_cpu::BlockParams& p,
   AttentionShape as{B, T_, H, KV, hd, 1.0f / std::sqrt((float)hd)};
   GOLF_RETURN_IF_ERROR(
       attention_backward(m->dq, m->dk, m->dv, m->dtmp2, L.att, L.qf, L.kf, L.v, L.lse, as, m->attn_scratch, st));
-  GOLF_RETURN_IF_ERROR(head_gain_backward(m->dq, g.q_gain, m->dq, L.qr, p.q_gain, N, H, hd, sc, st));
-  GOLF_RETURN_IF_ERROR(rope_backward(m->dq, m->dq, m->rope_cos, m->rope_sin, N, T_, H, hd, c.rope_dims, st));
-  GOLF_RETURN_IF_ERROR(rope_backward(m->dk, m->dk, m->rope_cos, m->rope_sin, N, T_, KV, hd, c.rope_dims, st));
   if (c.qk_norm) {
-    GOLF_RETURN_IF_ERROR(rms_norm_backward(m->dq, m->dq, L.qn, L.rq, N * H, hd, false, st));
-    GOLF_RETURN_IF_ERROR(rms_norm_backward(m->dk, m->dk, L.kn, L.rk, N * KV, hd, false, st));
+    GOLF_RETURN_IF_ERROR(qk_norm_rope_backward(m->dq, g.q_gain, m->dq, L.qn, L.rq, p.q_gain, m->rope_cos, m->rope_sin,
+                                               N, T_, H, hd, c.rope_dims, sc, st));
+    GOLF_RETURN_IF_ERROR(qk_norm_rope_backward(m->dk, (float*)nullptr, m->dk, L.kn, L.rk, (const float*)nullptr,
+                                               m->rope_cos, m->rope_sin, N, T_, KV, hd, c.rope_dims, sc, st));
+  } else {
+    GOLF_RETURN_IF_ERROR(head_gain_backward(m->dq, g.q_gain, m->dq, L.qr, p.q_gain, N, H, hd, sc, st));
+    GOLF_RETURN_IF_ERROR(rope_backward(m->dq, m->dq, m->rope_cos, m->rope_sin, N, T_, H, hd, c.rope_dims, st));
+    GOLF_RETURN_IF_ERROR(rope_backward(m->dk, m->dk, m->rope_cos, m->rope_sin, N, T_, KV, hd, c.rope_dims, st));
   }
   GOLF_RETURN_IF_ERROR(linear_backward(m->dtmp, g.c_q, m->dq, L.xn1, m->w(p.c_q), N, d, d, false, G, st));
   GOLF_RETURN_IF_ERROR(linear_backward(m->dtmp, g.c_k, m->dk, L.xn1, m->w(p.c_k), N, d, kv, true, G, st));

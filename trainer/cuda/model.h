@@ -11,6 +11,8 @@
 //   buckets on the host (encoder_math.h) before copying both to the device.
 // - Q, K and V are three GEMMs, not the GEMM plan's fused QKV product: QK-norm, RoPE and attention read contiguous
 //   (N, H·hd) and (N, KV·hd) tensors (a fused product would write them interleaved per token).
+// - With QK-norm, rms_norm → rope → head_gain (and back) run as the fused kernel of qk_norm_rope.h, their
+//   composition; without it, rope_* and head_gain_* as the CPU.
 // - The loss is a device double (one slot per micro-batch of a step), read back once per step by the caller.
 #pragma once
 #include <cstdint>
@@ -34,7 +36,7 @@ struct DeviceLayerActs {
   float* r1 = nullptr;  // (N)
   T* qn = nullptr;    // (N, d)
   float* rq = nullptr;  // (N, H)
-  T* qr = nullptr;    // (N, d)
+  T* qr = nullptr;    // (N, d) rope(qn); with QK-norm, the raw q projection (the fused kernel's input)
   T* qf = nullptr;    // (N, d)
   T* kn = nullptr;    // (N, kv)
   float* rk = nullptr;  // (N, KV)
