@@ -5,6 +5,8 @@
 //   tolerances below; run twice, equal bits.
 // - train 30 steps cpu-small: CudaBackend against CpuBackend from the same seed and batches, the largest relative
 //   difference of the loss curves (fp32 and bf16 tolerances below).
+// - checkpoints across backends: the state after those 30 steps saved by each backend and resumed on the other
+//   gives the saver's step-30 loss within the forward's tolerance;
 // - resume: 10 CUDA steps in one go against 5 steps, a checkpoint through a file, a new backend, 5 more steps:
 //   equal losses and parameters, bit for bit; and the whole run twice, equal bits.
 #include <cmath>
@@ -210,6 +212,40 @@ Status check_training(const std::string& precision, const SelftestOptions& opt, 
                 lc.back(), lg.back());
   out->push_back(row("train 30 steps cpu-small vs CpuBackend", "2x128 T=256 rows=32", precision, worst,
                      precision == "fp32" ? kFp32CurveTol : kBf16CurveTol, true, note));
+  // Checkpoints across backends: each backend's state after 30 steps resumed on the other. Step 30's loss is the
+  // forward of the loaded parameters, so the resumed backend must give the saver's loss within the forward's
+  // tolerance (1e-5 in fp32, the bf16 loss tolerance otherwise).
+  std::unique_ptr<train::TrainBackend> cpu2, gpu2;
+  GOLF_RETURN_IF_ERROR(train::make_cpu_backend(cs, &cpu2));
+  GOLF_RETURN_IF_ERROR(gc::make_cuda_backend(s, &gpu2));
+  GOLF_RETURN_IF_ERROR(cpu2->init_params(s.seed + 99, s.init));
+  GOLF_RETURN_IF_ERROR(gpu2->init_params(s.seed + 99, s.init));
+  auto transfer = [&](train::TrainBackend* from, train::TrainBackend* to, const std::string& tag) -> Status {
+    std::vector<train_cpu::TensorRef> refs;
+    std::map<std::string, std::string> md;
+    GOLF_RETURN_IF_ERROR(from->checkpoint_refs(&refs, &md));
+    const std::string path = "/tmp/golf_gpu_selftest_" + tag + "_" + precision + ".safetensors";
+    GOLF_RETURN_IF_ERROR(train_cpu::tensor_file_write(path, refs, md));
+    train_cpu::TensorFile file;
+    Status st = train_cpu::tensor_file_read(path, &file);
+    std::remove(path.c_str());
+    GOLF_RETURN_IF_ERROR(st);
+    return to->checkpoint_load(file);
+  };
+  GOLF_RETURN_IF_ERROR(transfer(gpu.get(), cpu2.get(), "g2c"));
+  GOLF_RETURN_IF_ERROR(transfer(cpu.get(), gpu2.get(), "c2g"));
+  std::vector<double> l_cpu, l_gpu, l_cpu2, l_gpu2;
+  GOLF_RETURN_IF_ERROR(run_steps(cpu.get(), s, 30, 31, &l_cpu));
+  GOLF_RETURN_IF_ERROR(run_steps(gpu.get(), s, 30, 31, &l_gpu));
+  GOLF_RETURN_IF_ERROR(run_steps(cpu2.get(), s, 30, 31, &l_cpu2));
+  GOLF_RETURN_IF_ERROR(run_steps(gpu2.get(), s, 30, 31, &l_gpu2));
+  const double tol = precision == "fp32" ? kFp32Tolerance : kBf16LossTol;
+  std::snprintf(note, sizeof note, "step 30 loss: saved on GPU %.6f, resumed on CPU %.6f", l_gpu[0], l_cpu2[0]);
+  out->push_back(row("GPU checkpoint resumed on CpuBackend", "cpu-small, step 30", precision,
+                     std::fabs(l_cpu2[0] - l_gpu[0]) / std::fabs(l_gpu[0]), tol, true, note));
+  std::snprintf(note, sizeof note, "step 30 loss: saved on CPU %.6f, resumed on GPU %.6f", l_cpu[0], l_gpu2[0]);
+  out->push_back(row("CPU checkpoint resumed on CudaBackend", "cpu-small, step 30", precision,
+                     std::fabs(l_gpu2[0] - l_cpu[0]) / std::fabs(l_cpu[0]), tol, true, note));
   return Status::Ok();
 }
 
