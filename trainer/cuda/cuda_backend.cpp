@@ -80,6 +80,8 @@ class CudaBackend final : public train::TrainBackend {
     if (muon_ns_scratch_bytes(precision, plan_.muon_max_numel, plan_.muon_max_side) > ns->bytes)
       return Status(StatusCode::invalid_argument, "cuda backend: the memory plan's Newton-Schulz scratch is too small");
     muon_ns_scratch_point(at(*ns), precision, plan_.muon_max_numel, plan_.muon_max_side, &ns_);
+    if (muon_scratch_doubles(plan_.muon_max_numel) * sizeof(double) > plan_.find("muon.sumsq")->bytes)
+      return Status(StatusCode::invalid_argument, "cuda backend: the memory plan's Muon norm scratch is too small");
     momentum_ = static_cast<float*>(at(*plan_.find("muon.momentum")));
     adam_m_ = static_cast<float*>(at(*plan_.find("adam.m")));
     adam_v_ = static_cast<float*>(at(*plan_.find("adam.v")));
