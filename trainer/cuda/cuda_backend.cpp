@@ -95,6 +95,9 @@ class CudaBackend final : public train::TrainBackend {
     if (host_opt_.muon_total != plan_.muon_floats || host_opt_.adam_total != plan_.adam_floats)
       return Status(StatusCode::invalid_argument, "cuda backend: optimizer state layout differs from the CPU's");
     if (ema_on()) host_ema_.assign(host_.layout.total, 0.0f);
+    // The arena's memset and the constant tables went through the legacy default stream, which a non-blocking
+    // stream does not wait for: finish them before the first work on stream_.
+    GOLF_CUDA_CHECK(cudaDeviceSynchronize());
     return Status::Ok();
   }
 
