@@ -187,7 +187,8 @@ Status run_steps(train::TrainBackend* b, const train::BackendSetup& s, int from,
   for (int k = from; k < to; k++) {
     make_batch(k, 1, s.train_rows, s.seq_len, s.model.vocab_size, &x, &y);
     double loss = 0;
-    GOLF_RETURN_IF_ERROR(b->train_step(train::StepBatch{x.data(), y.data(), 1, s.train_rows, s.seq_len}, 1.0, k, &loss));
+    const train::StepBatch batch{x.data(), y.data(), 1, s.train_rows, s.seq_len};
+    GOLF_RETURN_IF_ERROR(b->train_step(batch, 1.0, k, &loss));
     losses->push_back(loss);
   }
   return Status::Ok();

@@ -71,9 +71,10 @@ class CudaBackend final : public train::TrainBackend {
     GOLF_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
     // cuBLASLt: one plan per shape of the step, in the arena's workspace.
     const MemoryRegion* ws = plan_.find("gemm.workspace");
-    GOLF_RETURN_IF_ERROR(gemm_.init(precision, device_model_gemm_shapes(setup_.model, setup_.train_rows * setup_.seq_len,
-                                                                        setup_.optimizer.muon_backend_steps),
-                                    at(*ws), ws->bytes));
+    const int tokens = setup_.train_rows * setup_.seq_len;
+    GOLF_RETURN_IF_ERROR(gemm_.init(
+        precision, device_model_gemm_shapes(setup_.model, tokens, setup_.optimizer.muon_backend_steps), at(*ws),
+        ws->bytes));
     GOLF_RETURN_IF_ERROR(device_model_init(plan_, arena_, &gemm_, &model_));
     // Muon's Newton–Schulz scratch: the plan's formula must be muon.h's.
     const MemoryRegion* ns = plan_.find("muon.ns_scratch");

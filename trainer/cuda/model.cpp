@@ -147,7 +147,9 @@ std::vector<GemmShape> device_model_gemm_shapes(const ModelConfig& cfg, int rows
   return shapes;
 }
 
-static float activation_slope(const ModelConfig& c) { return c.activation == "leaky_relu2" ? c.activation_slope : 0.0f; }
+static float activation_slope(const ModelConfig& c) {
+  return c.activation == "leaky_relu2" ? c.activation_slope : 0.0f;
+}
 
 // ---- forward ------------------------------------------------------------------------------------------------------
 
@@ -197,9 +199,9 @@ Status model_forward(DeviceModel<T>* m, const int32_t* ids, const int32_t* targe
   const ModelConfig& c = m->config;
   m->backward_ready = false;
   if (B < 1 || T_ < 1 || B > m->rows_max || T_ > m->T_max)
-    return Status(StatusCode::invalid_argument, "model_forward (cuda): batch (" + std::to_string(B) + ", " +
-                                                    std::to_string(T_) + ") exceeds the arena (" +
-                                                    std::to_string(m->rows_max) + ", " + std::to_string(m->T_max) + ")");
+    return Status(StatusCode::invalid_argument,
+                  "model_forward (cuda): batch (" + std::to_string(B) + ", " + std::to_string(T_) +
+                      ") exceeds the arena (" + std::to_string(m->rows_max) + ", " + std::to_string(m->T_max) + ")");
   if (!targets && (loss || nll || loss_scale > 0))
     return Status(StatusCode::invalid_argument, "model_forward (cuda): a loss needs targets");
   const int N = B * T_, d = c.model_dim, V = c.vocab_size, E = c.num_encoder_layers, S = c.num_skips();
@@ -217,13 +219,14 @@ Status model_forward(DeviceModel<T>* m, const int32_t* ids, const int32_t* targe
   if (loss_scale > 0) {
     m->enc_count = encoder_buckets_plan(ids, N, V, m->host_order.data(), m->host_start.data(), m->host_scratch.data());
     if (m->enc_count < 0) return Status(StatusCode::invalid_argument, "model_forward (cuda): bucket plan failed");
-    GOLF_CUDA_CHECK(cudaMemcpyAsync(m->enc_order, m->host_order.data(), N * sizeof(int32_t), cudaMemcpyHostToDevice, st));
+    GOLF_CUDA_CHECK(
+        cudaMemcpyAsync(m->enc_order, m->host_order.data(), N * sizeof(int32_t), cudaMemcpyHostToDevice, st));
     GOLF_CUDA_CHECK(cudaMemcpyAsync(m->enc_start, m->host_start.data(), (m->enc_count + 1) * sizeof(int32_t),
                                     cudaMemcpyHostToDevice, st));
   }
 
-  GOLF_RETURN_IF_ERROR(encoder_forward(m->x0, m->ids, m->p.tok_emb, N, d, st));
-  GOLF_RETURN_IF_ERROR(rms_norm_forward(m->x0, m->r0, m->x0, N, d, c.norm_eps, st));
+  // x0 = rms_norm(tok_emb[ids]) in one pass (encoder.h), the composition encoder_forward → rms_norm_forward.
+  GOLF_RETURN_IF_ERROR(encoder_rms_norm_forward(m->x0, m->r0, m->ids, m->p.tok_emb, N, d, c.norm_eps, st));
   const T* x = m->x0;
   for (int l = 0; l < c.num_layers; l++) {
     DeviceLayerActs<T>& L = m->layers[l];

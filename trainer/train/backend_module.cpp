@@ -53,7 +53,8 @@ Status backend_module_create(const std::string& path, const BackendSetup& setup,
   if (code != 0) {
     delete raw;
     const StatusCode sc = code > 0 && code <= (int)StatusCode::cancelled ? (StatusCode)code : StatusCode::unsupported;
-    return Status(sc, err[0] ? std::string(err) : "--backend cuda: the module failed with code " + std::to_string(code));
+    return Status(sc, err[0] ? std::string(err)
+                             : "--backend cuda: the module failed with code " + std::to_string(code));
   }
   if (!raw) return Status(StatusCode::unsupported, "--backend cuda: " + path + " returned no backend");
   out->reset(raw);

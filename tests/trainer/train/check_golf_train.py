@@ -481,7 +481,8 @@ def check_stop(env):
     # Step 0's validation scores all 63,553 validation tokens, one window per forward.
     seconds, stdout, out = stop_run(env, "stop_val", ["--val-loss-every", "100", "--val-max-tokens", "0",
                                                       "--val-batch-tokens", "64"], "options:")
-    check("validation at step 0 interrupted by the stop request" in stdout, "validation was not interrupted:\n" + stdout)
+    check("validation at step 0 interrupted by the stop request" in stdout,
+          "validation was not interrupted:\n" + stdout)
     check(not any(e["event"] == "val" for e in read_metrics(out)), "a val event of an interrupted validation")
     check(seconds < 10, "exit took %.1fs after SIGINT inside the validation" % seconds)
     val_seconds = seconds

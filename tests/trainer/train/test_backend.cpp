@@ -114,7 +114,8 @@ TEST(Backend, CpuIsBitIdenticalToTheDirectTrainerCalls) {
     for (int m = 0; m < kMicro; m++) {
       double loss = 0;
       const size_t off = (size_t)m * kRows * kT;
-      ASSERT_TRUE(train_cpu::model_forward(ps, &acts, batch.x.data() + off, batch.y.data() + off, kRows, kT, &loss).ok());
+      ASSERT_TRUE(
+          train_cpu::model_forward(ps, &acts, batch.x.data() + off, batch.y.data() + off, kRows, kT, &loss).ok());
       ASSERT_TRUE(train_cpu::model_backward(&ps, &acts, 1.0f / kMicro).ok());
     }
     ASSERT_TRUE(train_cpu::optimizer_step(&opt, &ps, 1.0f, k).ok());
