@@ -16,6 +16,7 @@
 #include "model/rope_table.h" // defines: rope_tables_fill (the runtime's tables, bit for bit)
 #include "qk_norm_rope.h"     // defines: qk_norm_rope_forward/backward, qk_norm_rope_scratch_doubles
 #include "residual.h"         // defines: resid_mix_*, scaled_add_*
+#include "residual_norm.h"    // defines: resid_mix_rms_norm_forward, scaled_add_rms_norm_forward
 #include "rms_norm.h"         // defines: rms_norm_forward/backward
 #include "rope.h"             // defines: rope_*, head_gain_*
 
@@ -160,9 +161,8 @@ static Status block_forward(DeviceModel<T>* m, const train_cpu::BlockParams& p, 
   const int N = B * T_, d = c.model_dim, kv = c.kv_dim(), H = c.num_heads, KV = c.num_kv_heads, hd = c.head_dim();
   const int hid = c.mlp_hidden;
   const GemmContext& G = *m->gemm;
-  GOLF_RETURN_IF_ERROR(resid_mix_forward(L.xm, xin, m->x0, p.resid_mix, N, d, st));
-  // Attention branch.
-  GOLF_RETURN_IF_ERROR(rms_norm_forward(L.xn1, L.r1, L.xm, N, d, c.norm_eps, st));
+  // Attention branch: resid_mix and attn_norm in one pass (residual_norm.h, their composition).
+  GOLF_RETURN_IF_ERROR(resid_mix_rms_norm_forward(L.xm, L.xn1, L.r1, xin, m->x0, p.resid_mix, N, d, c.norm_eps, st));
   if (c.qk_norm) {
     // The fused path (qk_norm_rope.h), the composition rms_norm → rope → head_gain of the CPU model in one kernel:
     // the raw q projection goes to qr (a work buffer here), the normalised rows to qn/kn, rstd to rq/rk.
@@ -184,9 +184,8 @@ static Status block_forward(DeviceModel<T>* m, const train_cpu::BlockParams& p, 
   AttentionShape as{B, T_, H, KV, hd, 1.0f / std::sqrt((float)hd)};
   GOLF_RETURN_IF_ERROR(attention_forward(L.att, L.lse, L.qf, L.kf, L.v, as, st));
   GOLF_RETURN_IF_ERROR(linear_forward(L.ao, L.att, m->w(p.proj), N, d, d, G, st));
-  GOLF_RETURN_IF_ERROR(scaled_add_forward(L.xa, L.xm, p.attn_scale, L.ao, N, d, st));
-  // MLP branch.
-  GOLF_RETURN_IF_ERROR(rms_norm_forward(L.xn2, L.r2, L.xa, N, d, c.norm_eps, st));
+  // MLP branch: the scaled residual and mlp_norm in one pass.
+  GOLF_RETURN_IF_ERROR(scaled_add_rms_norm_forward(L.xa, L.xn2, L.r2, L.xm, p.attn_scale, L.ao, N, d, c.norm_eps, st));
   GOLF_RETURN_IF_ERROR(linear_forward(L.hp, L.xn2, m->w(p.fc), N, d, hid, G, st));
   GOLF_RETURN_IF_ERROR(activation_forward(L.ha, L.hp, (size_t)N * hid, activation_slope(c), st));
   GOLF_RETURN_IF_ERROR(linear_forward(L.mo, L.ha, m->w(p.mlp_proj), N, hid, d, G, st));

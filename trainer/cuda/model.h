@@ -11,8 +11,9 @@
 //   buckets on the host (encoder_math.h) before copying both to the device.
 // - Q, K and V are three GEMMs, not the GEMM plan's fused QKV product: QK-norm, RoPE and attention read contiguous
 //   (N, H·hd) and (N, KV·hd) tensors (a fused product would write them interleaved per token).
-// - With QK-norm, rms_norm → rope → head_gain (and back) run as the fused kernel of qk_norm_rope.h, their
-//   composition; without it, rope_* and head_gain_* as the CPU.
+// - Fused forward kernels replace CPU compositions: embedding → RMSNorm (encoder.h), resid_mix → attn_norm and
+//   the scaled residual → mlp_norm (residual_norm.h), and with QK-norm, rms_norm → rope → head_gain and back
+//   (qk_norm_rope.h); without QK-norm, rope_* and head_gain_* as the CPU.
 // - The loss is a device double (one slot per micro-batch of a step), read back once per step by the caller.
 #pragma once
 #include <cstdint>
