@@ -1,6 +1,7 @@
 // communicator.cpp: the single-process communicator, the averaging helper and the choice between implementations.
 #include "communicator.h"
 
+#include <cstdint>
 #include <cstdlib>
 
 namespace golf::train {
@@ -12,6 +13,12 @@ Status Communicator::all_reduce_avg(float* data, size_t count) {
     const float inv = 1.0f / (float)w;
     for (size_t i = 0; i < count; i++) data[i] *= inv;
   }
+  return Status::Ok();
+}
+
+Status Communicator::all_gather(void* data, size_t bytes_per_rank) {
+  for (int r = 0; r < world_size(); r++)
+    GOLF_RETURN_IF_ERROR(broadcast((uint8_t*)data + (size_t)r * bytes_per_rank, bytes_per_rank, r));
   return Status::Ok();
 }
 
