@@ -17,6 +17,8 @@ bundled FineWeb slices (data/fineweb_{train,val}_slice.jsonl, data/tokenizer_sp1
   mpi_shard  sharded Muon: 2 and 3 ranks (mpirun) follow 1 rank at the same global batch within the mpi check's
            tolerance; the momentum in a 2-rank checkpoint (gathered from the matrices' owners) equals 1 rank's;
            a run paused at 2 ranks resumes at 1 and at 4 ranks and ends where 1 rank ends (exit 77 without mpirun)
+  launch_env  a torchrun-style environment (WORLD_SIZE=2, no MPI) is refused with a message saying what to do, instead
+           of each process training alone; --comm single overrides it
   ema      --ema-decay: training unchanged, validation and final.safetensors on the EMA weights (the checkpoint's
            ema.* tensors), and 2N straight == N + --resume + N, bit for bit
   stop     SIGINT inside a long validation, and between micro-batches: exit 3 within seconds, a complete checkpoint
@@ -509,6 +511,16 @@ def check_mpi_shard(env, have_mpi):
         agrees(out, "paused at 2 ranks, resumed at %d" % n)
 
 
+def check_launch_env(env):
+    out = os.path.join(env.tmp, "launch_env")
+    torchrun = {"RANK": "1", "WORLD_SIZE": "2", "LOCAL_RANK": "1", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "29500"}
+    r = env.run(*env.tiny(out, "--iterations", "2"), expect=1, env_extra=torchrun)
+    check("WORLD_SIZE=2" in r.stderr and "mpirun" in r.stderr, "no WORLD_SIZE message:\n" + r.stderr)
+    check(not os.path.exists(os.path.join(out, "run.log")), "a refused rank must not start a run")
+    env.run(*env.tiny(out, "--iterations", "2", "--comm", "single"), env_extra=torchrun)
+    print("launch_env: WORLD_SIZE=2 without MPI refused; --comm single overrides")
+
+
 def read_tensors(path):
     """Every F32 tensor of a safetensors file -> {name: bytes}."""
     header = safetensors_header(path)
@@ -613,8 +625,8 @@ def check_backend(env):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("check", choices=["e2e", "resume", "signal", "errors", "mpi", "mpi_shard", "ema", "stop",
-                                      "backend"])
+    ap.add_argument("check", choices=["e2e", "resume", "signal", "errors", "mpi", "mpi_shard", "launch_env", "ema",
+                                      "stop", "backend"])
     ap.add_argument("--golf-train", required=True)
     ap.add_argument("--golf-data", required=True)
     ap.add_argument("--source-dir", required=True)
@@ -630,6 +642,8 @@ def main():
             check_signal(env)
         elif args.check == "errors":
             check_errors(env)
+        elif args.check == "launch_env":
+            check_launch_env(env)
         elif args.check == "mpi_shard":
             check_mpi_shard(env, args.have_mpi)
         elif args.check in ("ema", "stop", "backend"):
