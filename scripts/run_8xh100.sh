@@ -72,7 +72,10 @@ is_int "$NODE_RANK" && [ "$NODE_RANK" -lt "$NODES" ] || usage_error "--node-rank
 is_int "$MASTER_PORT" && [ "$MASTER_PORT" -ge 1 ] && [ "$MASTER_PORT" -le 65535 ] ||
   usage_error "--master-port $MASTER_PORT: expected 1..65535"
 is_int "$SECONDS_CAP" && [ "$SECONDS_CAP" -ge 1 ] || usage_error "--seconds $SECONDS_CAP: expected a positive integer"
-case "$LAUNCHER" in gpus|mpirun|torchrun) ;; *) usage_error "--launcher $LAUNCHER: expected gpus, mpirun or torchrun" ;; esac
+case "$LAUNCHER" in
+  gpus|mpirun|torchrun) ;;
+  *) usage_error "--launcher $LAUNCHER: expected gpus, mpirun or torchrun" ;;
+esac
 [ "$NODES" -eq 1 ] || [ "$LAUNCHER" != gpus ] || usage_error "--nodes $NODES: --launcher gpus starts one node only"
 compgen -G "$DATA/fineweb_train_*.bin" > /dev/null || usage_error "--data $DATA: no fineweb_train_*.bin shards there"
 compgen -G "$DATA/fineweb_val_*.bin" > /dev/null || usage_error "--data $DATA: no fineweb_val_*.bin shards there"
@@ -116,7 +119,8 @@ for ((l = 0; l < GPUS; l++)); do
   case "$LAUNCHER" in
     gpus) env_text="started by golf-train --gpus: RANK=$r LOCAL_RANK=$l WORLD_SIZE=$WORLD MASTER_ADDR=127.0.0.1" ;;
     mpirun) env_text="started by mpirun: OMPI_COMM_WORLD_RANK=$r OMPI_COMM_WORLD_LOCAL_RANK=$l" ;;
-    torchrun) env_text="RANK=$r LOCAL_RANK=$l WORLD_SIZE=$WORLD LOCAL_WORLD_SIZE=$GPUS MASTER_ADDR=$MASTER_ADDR MASTER_PORT=$MASTER_PORT" ;;
+    torchrun) env_text="RANK=$r LOCAL_RANK=$l WORLD_SIZE=$WORLD LOCAL_WORLD_SIZE=$GPUS"
+      env_text+=" MASTER_ADDR=$MASTER_ADDR MASTER_PORT=$MASTER_PORT" ;;
   esac
   echo "  rank $r: cuda:$l, $env_text"
 done

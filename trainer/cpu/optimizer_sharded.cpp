@@ -17,7 +17,8 @@ Status optimizer_step_sharded(OptimizerState* o, ParamStore* ps, float lr_mul, i
   if (rank < 0 || rank >= plan.world)
     return Status(StatusCode::invalid_argument, "optimizer_step_sharded: rank out of range");
   if ((int)o->scratch.size() < omp_get_max_threads())
-    return Status(StatusCode::invalid_argument, "optimizer_step_sharded: more threads than when the optimizer was built");
+    return Status(StatusCode::invalid_argument,
+                  "optimizer_step_sharded: more threads than when the optimizer was built");
   const bool tied = o->layout.config.tie_embeddings;
   const float mu = muon_momentum_at(o->cfg, step);
   o->adam_step++;

@@ -49,7 +49,8 @@ Status read_ranks(const EnvGetter& get, const char* rank, const char* size, cons
   GOLF_RETURN_IF_ERROR(parse_int(get, rank, 0, e->world_size - 1, &e->rank));
   e->local_rank = e->rank;
   e->local_world_size = e->world_size;
-  if (local_size && get(local_size)) GOLF_RETURN_IF_ERROR(parse_int(get, local_size, 1, e->world_size, &e->local_world_size));
+  if (local_size && get(local_size))
+    GOLF_RETURN_IF_ERROR(parse_int(get, local_size, 1, e->world_size, &e->local_world_size));
   if (local_rank && get(local_rank)) {
     GOLF_RETURN_IF_ERROR(parse_int(get, local_rank, 0, e->local_world_size - 1, &e->local_rank));
   } else if (e->local_world_size != e->world_size) {

@@ -59,7 +59,8 @@ Status pick_free_port(int* port) {
 
 Status spawn_local_ranks(const std::vector<std::string>& argv, int ranks, int master_port, double grace_seconds,
                          SpawnReport* report) {
-  if (ranks < 1 || argv.empty()) return Status(StatusCode::invalid_argument, "spawn: need at least one rank and a command");
+  if (ranks < 1 || argv.empty())
+    return Status(StatusCode::invalid_argument, "spawn: need at least one rank and a command");
   *report = SpawnReport();
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));

@@ -82,11 +82,14 @@ Status transfer(int fd, void* data, size_t n, bool sending, Clock::time_point de
     pollfd pfd{fd, (short)(sending ? POLLOUT : POLLIN), 0};
     const int ready = poll(&pfd, 1, ms_left(deadline));
     if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0) return Status(StatusCode::io_error, who + ": timed out " + (sending ? "sending to" : "receiving from") + " the peer");
+    if (ready <= 0)
+      return Status(StatusCode::io_error,
+                    who + ": timed out " + (sending ? "sending to" : "receiving from") + " the peer");
     const ssize_t k = sending ? send(fd, p + done, n - done, MSG_NOSIGNAL) : recv(fd, p + done, n - done, 0);
     if (k < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     if (k <= 0)
-      return Status(StatusCode::io_error, who + ": connection " + (k == 0 ? "closed by the peer" : std::strerror(errno)));
+      return Status(StatusCode::io_error,
+                    who + ": connection " + (k == 0 ? "closed by the peer" : std::strerror(errno)));
     done += (size_t)k;
   }
   return Status::Ok();

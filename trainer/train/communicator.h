@@ -1,9 +1,10 @@
 // communicator.h: what data-parallel training needs from the processes around it, and nothing more: rank, world
 // size, element-wise all-reduce (sum and average of fp32 gradients, sum of fp64 validation totals, max of fp64
-// flags and clocks), broadcast of bytes from one rank, an all-gather of equal blocks, and a barrier. Implementations: a single process (every
-// collective is the identity), Open MPI (mpi_communicator.cpp, built when MPI is found), and later NCCL for the
-// CUDA trainer; buffers are plain host pointers and counts, so an NCCL version maps each call to one collective.
-// Every rank must make the same calls in the same order (as with any collective library).
+// flags and clocks), broadcast of bytes from one rank, an all-gather of equal blocks, and a barrier.
+// Implementations: a single process (every collective is the identity), Open MPI (mpi_communicator.cpp, built when
+// MPI is found), and NCCL for the CUDA trainer (trainer/nccl); buffers are plain host pointers and counts, so an
+// NCCL version maps each call to one collective. Every rank must make the same calls in the same order (as with any
+// collective library).
 #pragma once
 #include <cstddef>
 #include <memory>

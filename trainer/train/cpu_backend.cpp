@@ -68,10 +68,12 @@ class CpuBackend final : public TrainBackend {
     GOLF_RETURN_IF_ERROR(train_cpu::optimizer_init(ps_.layout, setup_.optimizer, &opt_));
     Status st = train_cpu::activations_init(setup_.model, setup_.train_rows, setup_.seq_len, &train_acts_, true);
     if (!st.ok()) {
-      return st.prefix("activations for a micro-batch of " + std::to_string((int64_t)setup_.train_rows * setup_.seq_len) +
+      const int64_t tokens = (int64_t)setup_.train_rows * setup_.seq_len;
+      return st.prefix("activations for a micro-batch of " + std::to_string(tokens) +
                        " tokens: raise --grad-accum to make it smaller: ");
     }
-    GOLF_RETURN_IF_ERROR(train_cpu::activations_init(setup_.model, setup_.eval_rows, setup_.seq_len, &eval_acts_, false));
+    GOLF_RETURN_IF_ERROR(
+        train_cpu::activations_init(setup_.model, setup_.eval_rows, setup_.seq_len, &eval_acts_, false));
     if (world() > 1) {
       // Sharded Muon: this rank runs Newton-Schulz only for the matrices it owns (muon_shard_plan.h).
       GOLF_RETURN_IF_ERROR(train_cpu::muon_shard_plan_build(ps_.layout, world(), &shard_plan_));
@@ -150,7 +152,9 @@ class CpuBackend final : public TrainBackend {
     if (world > 1)
       GOLF_RETURN_IF_ERROR(train_cpu::optimizer_step_sharded(
           &opt_, &ps_, (float)lr_mul, step, shard_plan_, setup_.comm->rank(), shard_slabs_.data(),
-          [this](float* slabs, size_t slab_floats) { return setup_.comm->all_gather(slabs, slab_floats * sizeof(float)); }));
+          [this](float* slabs, size_t slab_floats) {
+            return setup_.comm->all_gather(slabs, slab_floats * sizeof(float));
+          }));
     else
       GOLF_RETURN_IF_ERROR(train_cpu::optimizer_step(&opt_, &ps_, (float)lr_mul, step));
     if (ema_on()) {

@@ -69,11 +69,13 @@ TEST(LaunchEnv, OpenMpiMpirun) {
 
 TEST(LaunchEnv, HydraAndSrunWithPmix) {
   LaunchEnv e;
-  ASSERT_TRUE(parse({{"PMI_SIZE", "4"}, {"PMI_RANK", "3"}, {"MPI_LOCALRANKID", "1"}, {"MPI_LOCALNRANKS", "2"}}, &e).ok());
+  ASSERT_TRUE(
+      parse({{"PMI_SIZE", "4"}, {"PMI_RANK", "3"}, {"MPI_LOCALRANKID", "1"}, {"MPI_LOCALNRANKS", "2"}}, &e).ok());
   EXPECT_EQ(e.launcher, Launcher::pmi);
   EXPECT_EQ(e.rank, 3);
   EXPECT_EQ(e.local_rank, 1);
-  ASSERT_TRUE(parse({{"PMIX_RANK", "5"}, {"SLURM_PROCID", "5"}, {"SLURM_NTASKS", "16"}, {"SLURM_LOCALID", "5"}}, &e).ok());
+  ASSERT_TRUE(
+      parse({{"PMIX_RANK", "5"}, {"SLURM_PROCID", "5"}, {"SLURM_NTASKS", "16"}, {"SLURM_LOCALID", "5"}}, &e).ok());
   EXPECT_EQ(e.launcher, Launcher::pmi);
   EXPECT_TRUE(e.mpi_bootstrap());
   EXPECT_EQ(e.local_rank, 5);
@@ -243,7 +245,8 @@ TEST(LocalSpawn, FourRanksGetTheirEnvironmentAndBootstrapOverTcp) {
   int port = 0;
   ASSERT_TRUE(pick_free_port(&port).ok());
   SpawnReport rep;
-  ASSERT_TRUE(spawn_local_ranks({"/proc/self/exe", "--spawned-rank", dir.string(), "bootstrap"}, 4, port, 5.0, &rep).ok());
+  ASSERT_TRUE(
+      spawn_local_ranks({"/proc/self/exe", "--spawned-rank", dir.string(), "bootstrap"}, 4, port, 5.0, &rep).ok());
   EXPECT_EQ(rep.exit_code, 0) << rep.message;
   for (int r = 0; r < 4; r++) {
     EXPECT_EQ(read_text(dir / ("rank_" + std::to_string(r))),
