@@ -99,19 +99,31 @@ case "$LAUNCHER" in
 esac
 EVAL_CMD=("$EVAL" -m "$MODEL" --shards "$DATA")
 
-# Memory per GPU, a derived estimate (README "Multi-GPU"), not a measurement: the baseline's 17.06 M parameters
-# (1,837,072 floats per layer x 9 + 526,336) as fp32 weights, fp32 grads, a bf16 copy, Muon momentum and Adam m/v;
-# bf16 activations of one micro-batch, about 13.3 KB per token per layer, plus fp32 logits of 1024 per token.
-PARAMS=$((1837072 * 9 + 526336))
+# Memory per GPU: the CUDA trainer's own plan (golf-gpu-memory-plan prints trainer/cuda/memory_plan.cpp's arena
+# for the micro-batch each rank runs: golf-train's automatic --grad-accum is 8 / ranks when that divides, else 1);
+# without that tool, a derived estimate: the baseline's 17.06 M parameters as fp32 weights, fp32 grads, a bf16
+# copy, Muon momentum and Adam m/v, plus about 13.3 KB of bf16 activations per token per layer and fp32 logits.
 TOKENS_PER_RANK=$((524288 / WORLD))
-STATE_MB=$(( (PARAMS * (4 + 4 + 2 + 4) + 526336 * 8) / 1000000 ))
-ACT_MB=$(( TOKENS_PER_RANK * (9 * 13312 + 1024 * 4) / 1000000 ))
+ACCUM=1
+[ $((8 % WORLD)) -eq 0 ] && ACCUM=$((8 / WORLD))
+ROWS=$((TOKENS_PER_RANK / ACCUM / 1024))
+PLAN_TOOL="$BUILD/trainer/launch/golf-gpu-memory-plan"
+if [ -x "$PLAN_TOOL" ] && PLAN_TEXT=$("$PLAN_TOOL" --rows "$ROWS" --seq-len 1024 2>&1); then
+  MEMORY_LINE="memory per GPU (the CUDA trainer's memory plan, $ROWS x 1024 tokens per micro-batch):"
+  MEMORY_LINE+=" $(echo "$PLAN_TEXT" | awk '$1 == "total" && $3 == "MiB" {print $2 " MiB"}')"
+else
+  PARAMS=$((1837072 * 9 + 526336))
+  STATE_MB=$(( (PARAMS * (4 + 4 + 2 + 4) + 526336 * 8) / 1000000 ))
+  ACT_MB=$(( TOKENS_PER_RANK / ACCUM * (9 * 13312 + 1024 * 4) / 1000000 ))
+  MEMORY_LINE="memory per GPU (derived estimate): state ${STATE_MB} MB + activations ${ACT_MB} MB"
+  MEMORY_LINE+=" = $((STATE_MB + ACT_MB)) MB"
+fi
 
 echo "plan: golf baseline on $WORLD GPUs ($NODES node(s) x $GPUS), ${SECONDS_CAP}s wallclock cap, wallclock schedule"
 echo "  data:      $DATA (train and val shards), tokenizer $TOKENIZER"
 echo "  out:       $OUT (run.log, metrics.jsonl, checkpoints, $MODEL, run_8xh100.log)"
-echo "  batch:     524288 tokens/step = $WORLD ranks x $TOKENS_PER_RANK tokens"
-echo "  memory per GPU (derived estimate): state ${STATE_MB} MB + activations ${ACT_MB} MB = $((STATE_MB + ACT_MB)) MB"
+echo "  batch:     524288 tokens/step = $WORLD ranks x $TOKENS_PER_RANK tokens ($ACCUM micro-batches of $ROWS x 1024)"
+echo "  $MEMORY_LINE"
 echo "  launcher:  $LAUNCHER"
 echo "  train:     ${TRAIN_CMD[*]}"
 for ((l = 0; l < GPUS; l++)); do

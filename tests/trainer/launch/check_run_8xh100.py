@@ -22,6 +22,7 @@ def run(script, *args):
 
 def main():
     script = sys.argv[1]
+    build = sys.argv[2] if len(sys.argv) > 2 else None
     with tempfile.TemporaryDirectory() as tmp:
         data = os.path.join(tmp, "shards")
         os.makedirs(data)
@@ -51,17 +52,27 @@ def main():
         mem = re.search(r"memory per GPU \(derived estimate\): state (\d+) MB \+ activations (\d+) MB = (\d+) MB", plan)
         if not mem or int(mem.group(1)) + int(mem.group(2)) != int(mem.group(3)):
             fail("no memory estimate per GPU:\n" + plan)
-        if "524288 tokens/step = 8 ranks x 65536 tokens" not in plan:
+        if "524288 tokens/step = 8 ranks x 65536 tokens (1 micro-batches of 64 x 1024)" not in plan:
             fail("wrong batch split:\n" + plan)
         if os.path.exists(out):
             fail("the dry run created the output directory")
 
         two = run(script, *base, "--gpus", "2").stdout
-        if len(re.findall(r"^  rank \d+: cuda:", two, re.M)) != 2 or "2 ranks x 262144 tokens" not in two:
+        if len(re.findall(r"^  rank \d+: cuda:", two, re.M)) != 2 or \
+                "2 ranks x 262144 tokens (4 micro-batches of 64 x 1024)" not in two:
             fail("--gpus 2 plan:\n" + two)
-        mem2 = re.search(r"activations (\d+) MB", two)
-        if not mem2 or int(mem2.group(1)) <= int(mem.group(2)):
-            fail("4x the tokens per GPU must need more activation memory")
+        sixteen = run(script, *base, "--launcher", "torchrun", "--nodes", "2").stdout
+        mem16 = re.search(r"activations (\d+) MB", sixteen)
+        if "1 micro-batches of 32 x 1024" not in sixteen or not mem16 or int(mem16.group(1)) >= int(mem.group(2)):
+            fail("16 ranks: half the micro-batch, less activation memory:\n" + sixteen)
+        # With the build's golf-gpu-memory-plan the line is the CUDA trainer's own plan.
+        if build and os.path.exists(os.path.join(build, "trainer", "launch", "golf-gpu-memory-plan")):
+            real = run(script, *(base[:-2] + ["--build", build])).stdout
+            m = re.search(r"memory per GPU \(the CUDA trainer's memory plan, 64 x 1024 tokens per micro-batch\): "
+                          r"([\d.]+) MiB", real)
+            if not m or not 1000 < float(m.group(1)) < 80 * 1024:
+                fail("no memory plan line from golf-gpu-memory-plan:\n" + real)
+            print("memory per GPU from the CUDA trainer's plan: %s MiB" % m.group(1))
 
         mpi = run(script, *base, "--launcher", "mpirun").stdout
         if "mpirun -np 8" not in mpi or "--comm mpi" not in mpi or "OMPI_COMM_WORLD_LOCAL_RANK=7" not in mpi:
