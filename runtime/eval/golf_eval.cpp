@@ -18,6 +18,7 @@
 #include "mapped_file.h"
 #include "model.h"
 #include "scorer.h"
+#include "device.h"
 #include "session.h"
 #include "shard.h"
 #include "windows.h"
@@ -25,11 +26,11 @@
 namespace {
 
 struct Args {
-  std::string model, shards, text_field = "text";
+  std::string model, shards, text_field = "text", device = "cpu";
   std::vector<std::string> texts, jsonls;
   int window = 0, stride = 0, threads = 0;
   int64_t max_docs = -1, max_tokens = -1;
-  bool doc_isolated = false, f32 = false, json = false, progress = true;
+  bool doc_isolated = false, f32 = false, json = false, progress = true, bf16 = false;
 };
 
 int die(const std::string& m) {
@@ -59,6 +60,9 @@ int parse_args(int argc, char** argv, Args* a) {
                "JSONL: the bytes counted are exactly those of the text scored)")
       .threads(&a->threads)
       .flag("--f32", &a->f32, "run the fp32 reference path (weights dequantized at load)")
+      .text("--device", &a->device, "where to run: cpu (default), cuda (= cuda:0) or cuda:N; a GPU session\n"
+            "dequantizes the file's weights on the device and runs many windows per forward pass", "DEV")
+      .flag("--bf16", &a->bf16, "GPU: bf16 tensor-core matrix products (default fp32, the reference)")
       .flag("--json", &a->json, "print the result as JSON on stdout")
       .flag_off("--no-progress", &a->progress, "no progress bar (it is drawn only when stderr is a terminal anyway)");
   if (int rc = args.parse(argc, argv); rc >= 0) return rc;
@@ -181,13 +185,17 @@ int main(int argc, char** argv) {
     if (!st.ok()) return die(st.message());
   }
 
-  golf::SessionOptions so;
-  so.n_threads = a.threads;
-  so.n_ctx = window;
-  so.n_batch = window < 512 ? window : 512;
-  std::unique_ptr<golf::Session> session;
-  st = golf::Session::create(*model, so, &session);
+  golf::SessionCreateOptions so;
+  so.cpu.n_threads = a.threads;
+  so.cpu.n_ctx = window;
+  so.cpu.n_batch = window < 512 ? window : 512;
+  so.device = a.device;
+  so.precision = a.bf16 ? golf::DevicePrecision::bf16 : golf::DevicePrecision::fp32;
+  std::unique_ptr<golf::InferenceSession> session;
+  st = golf::create_session(*model, so, &session);
   if (!st.ok()) return die(st.message());
+  const golf::Session* cpu_session = dynamic_cast<const golf::Session*>(session.get());
+  const int n_threads = cpu_session ? cpu_session->n_threads() : 0;
   golf::ByteCounter bytes(model->tokenizer()->data(), cfg.vocab_size);
   golf::SessionLogits logits(*session);
   golf::Scorer scorer(logits, bytes, cfg.bos_id);
@@ -235,19 +243,22 @@ int main(int argc, char** argv) {
     j["window"] = window;
     j["stride"] = a.stride;
     j["doc_isolated"] = a.doc_isolated;
-    j["threads"] = session->n_threads();
+    j["device"] = session->device();
+    j["threads"] = n_threads;
     j["seconds"] = seconds;
     j["tokens_per_second"] = tps;
     j["peak_rss_bytes"] = peak >= 0 ? peak * 1024 : -1;
+    j["peak_device_bytes"] = session->device_peak_bytes();
     j["model_file_bytes"] = model->file().file_size();
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }
   std::printf("model        %s (%lld parameters, %llu bytes)\n", a.model.c_str(), (long long)cfg.parameter_count(),
               (unsigned long long)model->file().file_size());
-  std::printf("scoring      %s, window %d, %s%s, %d threads\n", a.shards.empty() ? "text documents" : "token shards",
+  std::printf("scoring      %s, window %d, %s%s, %s\n", a.shards.empty() ? "text documents" : "token shards",
               window, a.stride ? ("stride " + std::to_string(a.stride)).c_str() : "non-overlapping",
-              a.doc_isolated ? ", document-isolated" : "", session->n_threads());
+              a.doc_isolated ? ", document-isolated" : "",
+              cpu_session ? (std::to_string(n_threads) + " threads").c_str() : session->device().c_str());
   std::printf("val_loss     %.8f nats/token\n", totals.loss());
   std::printf("val_bpb      %.8f\n", bpb);
   std::printf("tokens       %lld targets in %lld documents\n", (long long)totals.tokens, (long long)documents);
@@ -260,5 +271,7 @@ int main(int argc, char** argv) {
   std::printf("total_nats   %.6f\n", totals.nats);
   std::printf("speed        %.0f tokens/s (%.1f s)\n", tps, seconds);
   if (peak >= 0) std::printf("peak memory  %.1f MB\n", (double)peak / 1024.0);
+  if (session->device_peak_bytes() > 0)
+    std::printf("peak device  %.1f MB (%s)\n", (double)session->device_peak_bytes() / 1048576.0, session->device().c_str());
   return 0;
 }

@@ -25,18 +25,14 @@ double nll_of(const float* logits, int vocab, int target) {
 }
 }  // namespace
 
-SessionLogits::SessionLogits(Session& session) : session_(session) {}
+SessionLogits::SessionLogits(InferenceSession& session) : session_(session) {}
 int SessionLogits::vocab_size() const { return session_.model().config().vocab_size; }
 int SessionLogits::max_seq_len() const { return session_.model().config().max_seq_len; }
 
 Status SessionLogits::forward(const int32_t* ids, int B, int T, const float** logits) {
   const size_t V = (size_t)vocab_size();
   logits_.resize((size_t)B * (size_t)T * V);
-  for (int b = 0; b < B; b++) {
-    session_.reset();
-    GOLF_RETURN_IF_ERROR(session_.decode(ids + (size_t)b * T, T, logits_.data() + (size_t)b * T * V, true));
-  }
-  session_.reset();
+  GOLF_RETURN_IF_ERROR(session_.forward_sequences(ids, B, T, logits_.data(), (int)V));
   *logits = logits_.data();
   return Status::Ok();
 }

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "byte_count.h"
-#include "session.h"
+#include "session.h"  // defines: Session (the CPU backend), InferenceSession
 #include "status.h"
 
 namespace golf {
@@ -42,17 +42,18 @@ class LogitsSource {
   virtual Status forward(const int32_t* ids, int B, int T, const float** logits) = 0;
 };
 
-// The runtime's source: one Session, each sequence decoded from a reset context.
+// The runtime's source: one session of any backend (InferenceSession::forward_sequences: the CPU decodes each
+// sequence from a reset context, a GPU runs many per pass).
 class SessionLogits : public LogitsSource {
  public:
-  explicit SessionLogits(Session& session);
+  explicit SessionLogits(InferenceSession& session);
   int vocab_size() const override;
   int max_seq_len() const override;
-  int max_tokens() const override { return session_.n_ctx(); }
+  int max_tokens() const override { return session_.max_sequence_tokens(); }
   Status forward(const int32_t* ids, int B, int T, const float** logits) override;
 
  private:
-  Session& session_;
+  InferenceSession& session_;
   std::vector<float> logits_;  // (B·T, vocab)
 };
 
