@@ -68,6 +68,9 @@ int parse_args(int argc, char** argv, Args* a) {
   if (int rc = args.parse(argc, argv); rc >= 0) return rc;
   const int kinds = !a->shards.empty() + (!a->texts.empty() || !a->jsonls.empty());
   if (kinds != 1) return args.usage_error("give one kind of input: --shards, or --text/--jsonl (see --help)");
+  golf::DeviceChoice device;
+  if (!golf::parse_device(a->device, &device).ok())
+    return args.usage_error("--device: expected cpu, cuda or cuda:N, not '" + a->device + "'");
   return -1;
 }
 

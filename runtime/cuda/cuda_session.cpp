@@ -1,0 +1,256 @@
+// cuda_session.cpp: CudaSession (cuda_session.h): creation (weights, buffers, RoPE tables, GEMM plans) and the
+// forward pass, the GPU twin of Session::forward_batch (runtime/model/session_forward.cpp) in the same order: the
+// embedding and its RMSNorm (x0), per block the previous MLP residual, the U-Net skips (encoder outputs pushed,
+// decoder blocks popping them LIFO with skip_weights), resid_mix, RMSNorm, q/k/v, QK-norm + RoPE + q gain, causal
+// attention scaled by 1/√hd, the projection and its residual, RMSNorm, fc, relu², mlp.proj; then the last residual,
+// RMSNorm, the head and the softcap.
+#include "cuda_session.h"
+
+#include <algorithm>
+#include <cmath>
+#include <new>
+
+#include "cuda/activation.h"
+#include "cuda/attention.h"
+#include "cuda/encoder.h"
+#include "cuda/qk_norm_rope.h"
+#include "cuda/residual.h"
+#include "cuda/rms_norm.h"
+#include "cuda/rope.h"
+#include "rope_table.h"  // defines: rope_tables_fill (the runtime's tables, bit for bit)
+#include "softcap.h"
+
+namespace golf::runtime_cuda {
+namespace {
+using train_cuda::bf16;
+using train_cuda::Precision;
+
+// Rows (tokens, all sequences together) of one forward pass by default: many scoring windows per pass, with the
+// fp32 logits (rows × vocab) held to about 1 GiB.
+constexpr int kDefaultMaxRows = 65536;
+constexpr size_t kLogitsBudgetBytes = size_t(1) << 30;
+}  // namespace
+
+CudaSession::~CudaSession() {
+  if (stream_ != nullptr) {
+    cudaStreamSynchronize(stream_);
+    cudaStreamDestroy(stream_);
+  }
+}
+
+Status CudaSession::create(const Model& model, const DeviceSessionOptions& options,
+                           std::unique_ptr<InferenceSession>* out) {
+  std::unique_ptr<CudaSession> s(new (std::nothrow) CudaSession(model));
+  if (s == nullptr) return Status(StatusCode::out_of_memory, "cuda session: out of memory");
+  GOLF_RETURN_IF_ERROR(s->init(options));
+  *out = std::move(s);
+  return Status::Ok();
+}
+
+Status CudaSession::init(const DeviceSessionOptions& o) {
+  const ModelConfig& c = model_.config();
+  device_index_ = o.device_index;
+  precision_ = o.precision == DevicePrecision::bf16 ? Precision::bf16 : Precision::fp32;
+  GOLF_CUDA_CHECK(cudaSetDevice(device_index_));
+  GOLF_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+
+  const train_cuda::AttentionShape probe{1, 1, c.num_heads, c.num_kv_heads, c.head_dim(),
+                                         (float)(1.0 / std::sqrt((double)c.head_dim()))};
+  Status shape_ok = train_cuda::attention_check_shape(probe);
+  if (!shape_ok.ok())
+    return Status(StatusCode::unsupported, "cuda: this model's attention shape is not covered by the GPU kernels: " +
+                                               shape_ok.message());
+  if (c.qk_norm && c.head_dim() > train_cuda::kQkMaxHeadDim)
+    return Status(StatusCode::unsupported, "cuda: head_dim above " + std::to_string(train_cuda::kQkMaxHeadDim));
+
+  n_ctx_ = o.n_ctx > 0 ? o.n_ctx : c.max_seq_len;
+  if (o.n_ctx < 0 || n_ctx_ > (1 << 22))
+    return Status(StatusCode::invalid_argument, "cuda session: n_ctx " + std::to_string(o.n_ctx) + " out of range");
+  if (o.n_batch > 0) {
+    max_rows_ = std::max(o.n_batch, n_ctx_);
+  } else {
+    const size_t by_logits = kLogitsBudgetBytes / ((size_t)c.vocab_size * 6);  // fp32 logits + the head's output
+    max_rows_ = (int)std::min<size_t>(kDefaultMaxRows, std::max<size_t>(by_logits, 1));
+    max_rows_ = std::max(n_ctx_, max_rows_ / n_ctx_ * n_ctx_);  // whole windows of n_ctx tokens
+  }
+
+  GOLF_RETURN_IF_ERROR(upload_weights(model_.file(), c, precision_, stream_, &arena_, &w_));
+
+  const size_t N = (size_t)max_rows_, d = c.model_dim, kv = c.kv_dim(), hid = c.mlp_hidden, V = c.vocab_size;
+  const size_t S = (size_t)c.num_skips();
+  const size_t act = sizeof(float);  // bf16 sessions use half of each buffer
+  GOLF_RETURN_IF_ERROR(arena_.alloc(N * d * act, "x", &x_));
+  GOLF_RETURN_IF_ERROR(arena_.alloc(N * d * act, "x0", &x0_));
+  GOLF_RETURN_IF_ERROR(arena_.alloc(N * d * act, "xn", &xn_));
+  GOLF_RETURN_IF_ERROR(arena_.alloc(N * d * act, "q", &q_));
+  GOLF_RETURN_IF_ERROR(arena_.alloc(N * kv * act, "k", &k_));
+  GOLF_RETURN_IF_ERROR(arena_.alloc(N * kv * act, "v", &v_));
+  GOLF_RETURN_IF_ERROR(arena_.alloc(N * d * act, "qk-norm rows", &y_));
+  GOLF_RETURN_IF_ERROR(arena_.alloc(N * d * act, "attention output", &attn_));
+  GOLF_RETURN_IF_ERROR(arena_.alloc(N * hid * act, "mlp hidden", &hidden_));
+  GOLF_RETURN_IF_ERROR(arena_.alloc(N * d * act, "sublayer output", &sub_out_));
+  GOLF_RETURN_IF_ERROR(arena_.alloc(std::max<size_t>(S, 1) * N * d * act, "skips", &skips_));
+  GOLF_RETURN_IF_ERROR(arena_.alloc(N * V * (precision_ == Precision::bf16 ? 2 : 4), "head output", &logits_t_));
+  GOLF_RETURN_IF_ERROR(arena_.alloc_n(N * V, "logits", &logits_));
+  GOLF_RETURN_IF_ERROR(arena_.alloc_n(N * (size_t)c.num_heads, "rstd", &rstd_));
+  GOLF_RETURN_IF_ERROR(arena_.alloc_n(N, "token ids", &ids_));
+
+  const int half = c.rope_dims / 2;
+  if (half > 0) {
+    std::vector<float> cs((size_t)n_ctx_ * half), sn((size_t)n_ctx_ * half);
+    rope_tables_fill(cs.data(), sn.data(), n_ctx_, c.rope_dims, c.rope_base);
+    GOLF_RETURN_IF_ERROR(arena_.alloc_n(cs.size(), "rope cos", &cos_));
+    GOLF_RETURN_IF_ERROR(arena_.alloc_n(sn.size(), "rope sin", &sin_));
+    GOLF_CUDA_CHECK(cudaMemcpyAsync(cos_, cs.data(), cs.size() * 4, cudaMemcpyHostToDevice, stream_));
+    GOLF_CUDA_CHECK(cudaMemcpyAsync(sin_, sn.data(), sn.size() * 4, cudaMemcpyHostToDevice, stream_));
+    GOLF_CUDA_CHECK(cudaStreamSynchronize(stream_));
+  }
+  void* workspace = nullptr;
+  GOLF_RETURN_IF_ERROR(arena_.alloc(train_cuda::kGemmWorkspaceBytes, "cuBLASLt workspace", &workspace));
+  return gemm_.init(precision_, {}, workspace, train_cuda::kGemmWorkspaceBytes);
+}
+
+// The products of a pass of N rows, planned once per N (cuBLASLt's heuristic runs here, never inside a pass).
+Status CudaSession::plan_gemms(int N) {
+  if (std::find(planned_rows_.begin(), planned_rows_.end(), N) != planned_rows_.end()) return Status::Ok();
+  const ModelConfig& c = model_.config();
+  const int d = c.model_dim, kv = c.kv_dim(), hid = c.mlp_hidden, V = c.vocab_size;
+  for (auto io : {std::pair<int, int>{d, d}, {d, kv}, {d, hid}, {hid, d}, {d, V}})
+    GOLF_RETURN_IF_ERROR(gemm_.add(train_cuda::linear_forward_shape(N, io.first, io.second)));
+  planned_rows_.push_back(N);
+  return Status::Ok();
+}
+
+template <typename T>
+Status CudaSession::forward(int B, int T_) {
+  using namespace train_cuda;
+  const ModelConfig& c = model_.config();
+  const int N = B * T_, d = c.model_dim, kv = c.kv_dim(), hid = c.mlp_hidden, V = c.vocab_size, H = c.num_heads;
+  const int KV = c.num_kv_heads, hd = c.head_dim(), E = c.num_encoder_layers, S = c.num_skips();
+  const float eps = c.norm_eps, slope = c.activation == "leaky_relu2" ? c.activation_slope : 0.0f;
+  cudaStream_t st = stream_;
+  T* x = (T*)x_;
+  T* x0 = (T*)x0_;
+  T* xn = (T*)xn_;
+  T* q = (T*)q_;
+  T* k = (T*)k_;
+  T* v = (T*)v_;
+  T* y = (T*)y_;
+  T* attn = (T*)attn_;
+  T* hidden = (T*)hidden_;
+  T* sub = (T*)sub_out_;
+  T* skips = (T*)skips_;
+  auto skip_slot = [&](int i) { return skips + (size_t)i * N * d; };
+  const AttentionShape shape{B, T_, H, KV, hd, (float)(1.0 / std::sqrt((double)hd))};
+
+  GOLF_RETURN_IF_ERROR(encoder_forward<T>(x, ids_, w_.tok_emb.f32, N, d, st));
+  GOLF_RETURN_IF_ERROR(rms_norm_forward<T>(x, rstd_, x, N, d, eps, st));
+  GOLF_CUDA_CHECK(cudaMemcpyAsync(x0, x, (size_t)N * d * sizeof(T), cudaMemcpyDeviceToDevice, st));
+  for (int b = 0; b < c.num_layers; b++) {
+    const DeviceBlock& W = w_.blocks[b];
+    if (b > 0) {
+      GOLF_RETURN_IF_ERROR(scaled_add_forward<T>(x, x, w_.blocks[b - 1].mlp_scale, sub, N, d, st));
+      const int e = b - 1;  // the last S encoder outputs are pushed, slot 0 the deepest
+      if (e < E && e >= E - S)
+        GOLF_CUDA_CHECK(cudaMemcpyAsync(skip_slot(e - (E - S)), x, (size_t)N * d * sizeof(T),
+                                        cudaMemcpyDeviceToDevice, st));
+    }
+    if (b >= E && b - E < S) {
+      const int i = b - E;  // decoder block i pops encoder output E−1−i, in slot S−1−i
+      GOLF_RETURN_IF_ERROR(scaled_add_forward<T>(x, x, w_.skip_weights + (size_t)i * d, skip_slot(S - 1 - i), N, d, st));
+    }
+    GOLF_RETURN_IF_ERROR(resid_mix_forward<T>(x, x, x0, W.resid_mix, N, d, st));
+    GOLF_RETURN_IF_ERROR(rms_norm_forward<T>(xn, rstd_, x, N, d, eps, st));
+    GOLF_RETURN_IF_ERROR(linear_forward<T>(q, xn, W.c_q.get<T>(), N, d, d, gemm_, st));
+    GOLF_RETURN_IF_ERROR(linear_forward<T>(k, xn, W.c_k.get<T>(), N, d, kv, gemm_, st));
+    GOLF_RETURN_IF_ERROR(linear_forward<T>(v, xn, W.c_v.get<T>(), N, d, kv, gemm_, st));
+    if (c.qk_norm) {
+      GOLF_RETURN_IF_ERROR(qk_norm_rope_forward<T>(q, y, rstd_, q, W.q_gain, cos_, sin_, N, T_, H, hd, c.rope_dims,
+                                                   eps, st));
+      GOLF_RETURN_IF_ERROR(qk_norm_rope_forward<T>(k, y, rstd_, k, nullptr, cos_, sin_, N, T_, KV, hd, c.rope_dims,
+                                                   eps, st));
+    } else {
+      if (c.rope_dims > 0) {
+        GOLF_RETURN_IF_ERROR(rope_forward<T>(q, q, cos_, sin_, N, T_, H, hd, c.rope_dims, st));
+        GOLF_RETURN_IF_ERROR(rope_forward<T>(k, k, cos_, sin_, N, T_, KV, hd, c.rope_dims, st));
+      }
+      GOLF_RETURN_IF_ERROR(head_gain_forward<T>(q, q, W.q_gain, N, H, hd, st));
+    }
+    GOLF_RETURN_IF_ERROR(attention_forward<T>(attn, nullptr, q, k, v, shape, st));
+    GOLF_RETURN_IF_ERROR(linear_forward<T>(sub, attn, W.attn_proj.get<T>(), N, d, d, gemm_, st));
+    GOLF_RETURN_IF_ERROR(scaled_add_forward<T>(x, x, W.attn_scale, sub, N, d, st));
+    GOLF_RETURN_IF_ERROR(rms_norm_forward<T>(xn, rstd_, x, N, d, eps, st));
+    GOLF_RETURN_IF_ERROR(linear_forward<T>(hidden, xn, W.fc.get<T>(), N, d, hid, gemm_, st));
+    GOLF_RETURN_IF_ERROR(activation_forward<T>(hidden, hidden, (size_t)N * hid, slope, st));
+    GOLF_RETURN_IF_ERROR(linear_forward<T>(sub, hidden, W.mlp_proj.get<T>(), N, hid, d, gemm_, st));
+  }
+  GOLF_RETURN_IF_ERROR(scaled_add_forward<T>(x, x, w_.blocks[c.num_layers - 1].mlp_scale, sub, N, d, st));
+  GOLF_RETURN_IF_ERROR(rms_norm_forward<T>(xn, rstd_, x, N, d, eps, st));
+  T* head_out = (T*)logits_t_;
+  GOLF_RETURN_IF_ERROR(linear_forward<T>(head_out, xn, w_.head.get<T>(), N, d, V, gemm_, st));
+  return softcap_row<T>(logits_, head_out, (size_t)N * V, c.logit_softcap, st);
+}
+
+Status CudaSession::run(const int32_t* ids, int B, int T, int row0, float* logits) {
+  const int N = B * T;
+  if (N > max_rows_ || T > n_ctx_)
+    return Status(StatusCode::invalid_argument, "cuda session: " + std::to_string(B) + " sequences of " +
+                                                    std::to_string(T) + " tokens exceed the pass (" +
+                                                    std::to_string(max_rows_) + " tokens, n_ctx " +
+                                                    std::to_string(n_ctx_) + ")");
+  GOLF_CUDA_CHECK(cudaSetDevice(device_index_));
+  GOLF_RETURN_IF_ERROR(plan_gemms(N));
+  GOLF_CUDA_CHECK(cudaMemcpyAsync(ids_, ids, (size_t)N * sizeof(int32_t), cudaMemcpyHostToDevice, stream_));
+  if (precision_ == Precision::bf16)
+    GOLF_RETURN_IF_ERROR(forward<bf16>(B, T));
+  else
+    GOLF_RETURN_IF_ERROR(forward<float>(B, T));
+  if (logits != nullptr && row0 < N) {
+    const size_t V = (size_t)model_.config().vocab_size;
+    GOLF_CUDA_CHECK(cudaMemcpyAsync(logits, logits_ + (size_t)row0 * V, (size_t)(N - row0) * V * sizeof(float),
+                                    cudaMemcpyDeviceToHost, stream_));
+  }
+  GOLF_CUDA_CHECK(cudaStreamSynchronize(stream_));
+  return Status::Ok();
+}
+
+Status CudaSession::forward_sequences(const int32_t* ids, int B, int T, float* logits, int vocab) {
+  tokens_.clear();
+  if (vocab != model_.config().vocab_size)
+    return Status(StatusCode::invalid_argument, "cuda session: vocab mismatch");
+  const int V = vocab;
+  for (int i = 0; i < B * T; i++)
+    if (ids[i] < 0 || ids[i] >= V)
+      return Status(StatusCode::invalid_argument, "cuda session: token id " + std::to_string(ids[i]) +
+                                                      " outside the vocabulary");
+  if (cancel_requested()) return Status(StatusCode::cancelled, "forward: cancelled");
+  return run(ids, B, T, 0, logits);
+}
+
+Status CudaSession::decode(const int32_t* tokens, int n, float* logits, bool all_logits) {
+  if (n < 0) return Status(StatusCode::invalid_argument, "decode: negative token count");
+  if (n == 0) return Status::Ok();
+  if (tokens == nullptr) return Status(StatusCode::invalid_argument, "decode: null tokens");
+  const int V = model_.config().vocab_size;
+  for (int i = 0; i < n; i++)
+    if (tokens[i] < 0 || tokens[i] >= V)
+      return Status(StatusCode::invalid_argument, "decode: token " + std::to_string(i) + " has id " +
+                                                      std::to_string(tokens[i]) + ", outside the vocabulary [0, " +
+                                                      std::to_string(V) + ")");
+  const int past = n_past();
+  if (n > n_ctx_ - past)
+    return Status(StatusCode::invalid_argument, "decode: context full: " + std::to_string(past) +
+                                                    " positions used + " + std::to_string(n) + " new > n_ctx " +
+                                                    std::to_string(n_ctx_));
+  if (cancel_requested()) return Status(StatusCode::cancelled, "decode: cancelled");
+  scratch_ids_ = tokens_;
+  scratch_ids_.insert(scratch_ids_.end(), tokens, tokens + n);
+  const int total = (int)scratch_ids_.size();
+  // No KV cache: the whole context runs again (positions 0 .. total−1) and the new rows' logits are kept.
+  const int row0 = logits == nullptr ? total : (all_logits ? past : total - 1);
+  GOLF_RETURN_IF_ERROR(run(scratch_ids_.data(), 1, total, row0, logits));
+  tokens_.swap(scratch_ids_);
+  return Status::Ok();
+}
+
+}  // namespace golf::runtime_cuda
