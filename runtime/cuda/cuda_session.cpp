@@ -18,6 +18,7 @@
 #include "cuda/rms_norm.h"
 #include "cuda/rope.h"
 #include "rope_table.h"  // defines: rope_tables_fill (the runtime's tables, bit for bit)
+#include "nll.h"
 #include "softcap.h"
 
 namespace golf::runtime_cuda {
@@ -94,6 +95,8 @@ Status CudaSession::init(const DeviceSessionOptions& o) {
   GOLF_RETURN_IF_ERROR(arena_.alloc_n(N * V, "logits", &logits_));
   GOLF_RETURN_IF_ERROR(arena_.alloc_n(N * (size_t)c.num_heads, "rstd", &rstd_));
   GOLF_RETURN_IF_ERROR(arena_.alloc_n(N, "token ids", &ids_));
+  GOLF_RETURN_IF_ERROR(arena_.alloc_n(N, "targets", &targets_));
+  GOLF_RETURN_IF_ERROR(arena_.alloc_n(N, "nll", &nll_));
 
   const int half = c.rope_dims / 2;
   if (half > 0) {
@@ -214,24 +217,45 @@ Status CudaSession::run(const int32_t* ids, int B, int T, int row0, float* logit
   return Status::Ok();
 }
 
+Status CudaSession::check_ids(const int32_t* ids, int n) const {
+  const int V = model_.config().vocab_size;
+  for (int i = 0; i < n; i++)
+    if (ids[i] < 0 || ids[i] >= V)
+      return Status(StatusCode::invalid_argument, "cuda session: token id " + std::to_string(ids[i]) +
+                                                      " outside the vocabulary [0, " + std::to_string(V) + ")");
+  return Status::Ok();
+}
+
 Status CudaSession::forward_sequences(const int32_t* ids, int B, int T, float* logits, int vocab) {
   tokens_.clear();
   if (vocab != model_.config().vocab_size)
     return Status(StatusCode::invalid_argument, "cuda session: vocab mismatch");
-  const int V = vocab;
-  for (int i = 0; i < B * T; i++)
-    if (ids[i] < 0 || ids[i] >= V)
-      return Status(StatusCode::invalid_argument, "cuda session: token id " + std::to_string(ids[i]) +
-                                                      " outside the vocabulary");
+  GOLF_RETURN_IF_ERROR(check_ids(ids, B * T));
   if (cancel_requested()) return Status(StatusCode::cancelled, "forward: cancelled");
   return run(ids, B, T, 0, logits);
+}
+
+Status CudaSession::forward_nll(const int32_t* ids, const int32_t* targets, int B, int T, double* nll) {
+  tokens_.clear();
+  const int N = B * T;
+  GOLF_RETURN_IF_ERROR(check_ids(ids, N));
+  for (int i = 0; i < N; i++)
+    if (targets[i] >= model_.config().vocab_size)
+      return Status(StatusCode::invalid_argument, "cuda session: target id outside the vocabulary");
+  if (cancel_requested()) return Status(StatusCode::cancelled, "forward: cancelled");
+  GOLF_RETURN_IF_ERROR(run(ids, B, T, N, nullptr));  // N <= max_rows_ checked there
+  GOLF_CUDA_CHECK(cudaMemcpyAsync(targets_, targets, (size_t)N * sizeof(int32_t), cudaMemcpyHostToDevice, stream_));
+  GOLF_RETURN_IF_ERROR(nll_rows(nll_, logits_, targets_, N, model_.config().vocab_size, stream_));
+  GOLF_CUDA_CHECK(cudaMemcpyAsync(nll, nll_, (size_t)N * sizeof(double), cudaMemcpyDeviceToHost, stream_));
+  GOLF_CUDA_CHECK(cudaStreamSynchronize(stream_));
+  return Status::Ok();
 }
 
 Status CudaSession::decode(const int32_t* tokens, int n, float* logits, bool all_logits) {
   if (n < 0) return Status(StatusCode::invalid_argument, "decode: negative token count");
   if (n == 0) return Status::Ok();
   if (tokens == nullptr) return Status(StatusCode::invalid_argument, "decode: null tokens");
-  const int V = model_.config().vocab_size;
+  const int V = model_.config().vocab_size;  // the CPU Session's message, word for word
   for (int i = 0; i < n; i++)
     if (tokens[i] < 0 || tokens[i] >= V)
       return Status(StatusCode::invalid_argument, "decode: token " + std::to_string(i) + " has id " +

@@ -32,14 +32,18 @@ class CudaSession : public InferenceSession {
   int n_batch() const override { return max_rows_; }
   Status decode(const int32_t* tokens, int n, float* logits, bool all_logits) override;
   Status forward_sequences(const int32_t* ids, int B, int T, float* logits, int vocab) override;
+  bool has_device_nll() const override { return true; }
+  Status forward_nll(const int32_t* ids, const int32_t* targets, int B, int T, double* nll) override;
   int max_sequence_tokens() const override { return max_rows_; }
   int64_t device_peak_bytes() const override { return arena_.bytes(); }
 
  private:
   explicit CudaSession(const Model& model) : model_(model) {}
   Status init(const DeviceSessionOptions& options);
-  // logits (B·T, V) fp32 on the host, rows [row0, B·T) only (written from logits[0]), of B sequences of T tokens.
+  // The forward pass of B sequences of T tokens (ids on the host); when logits is not null, copies rows
+  // [row0, B·T) of the fp32 logits (B·T, V) to it.
   Status run(const int32_t* ids, int B, int T, int row0, float* logits);
+  Status check_ids(const int32_t* ids, int n) const;
   template <typename T>
   Status forward(int B, int T_);
   Status plan_gemms(int N);
@@ -72,6 +76,8 @@ class CudaSession : public InferenceSession {
   float* logits_ = nullptr;  // (N, V) fp32 after the softcap
   float* rstd_ = nullptr;    // (N · H)
   int32_t* ids_ = nullptr;   // (N)
+  int32_t* targets_ = nullptr;  // (N) scoring targets, −1 where not scored
+  double* nll_ = nullptr;       // (N)
   float* cos_ = nullptr;     // (n_ctx, rope_dims / 2)
   float* sin_ = nullptr;
 };

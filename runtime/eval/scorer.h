@@ -40,6 +40,9 @@ class LogitsSource {
   virtual int max_tokens() const = 0;     // B·T per call at most (>= the window)
   // *logits points at [B·T][vocab] floats valid until the next call.
   virtual Status forward(const int32_t* ids, int B, int T, const float** logits) = 0;
+  // nll (B·T) of targets (B·T) in double: −ln softmax(logits of row i)[targets[i]], 0 where targets[i] < 0. This
+  // default runs forward() and computes it on the host; a GPU source computes it on the device.
+  virtual Status forward_nll(const int32_t* ids, const int32_t* targets, int B, int T, double* nll);
 };
 
 // The runtime's source: one session of any backend (InferenceSession::forward_sequences: the CPU decodes each
@@ -51,6 +54,7 @@ class SessionLogits : public LogitsSource {
   int max_seq_len() const override;
   int max_tokens() const override { return session_.max_sequence_tokens(); }
   Status forward(const int32_t* ids, int B, int T, const float** logits) override;
+  Status forward_nll(const int32_t* ids, const int32_t* targets, int B, int T, double* nll) override;
 
  private:
   InferenceSession& session_;
@@ -70,6 +74,7 @@ class Scorer {
   const ByteCounter& bytes_;
   int bos_id_;
   std::vector<int32_t> batch_;  // (B·T) inputs of the windows of one forward call
+  std::vector<int32_t> targets_;  // (B·T) the target of each scored position, −1 elsewhere
   std::vector<double> nll_;     // (B·T)
   int64_t done_ = 0, total_ = 0;
   const ScoreProgress* progress_ = nullptr;

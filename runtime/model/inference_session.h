@@ -47,6 +47,14 @@ class InferenceSession {
     reset();
     return Status::Ok();
   }
+  // Scoring on the device: nll (B·T) = −ln softmax(logits of row i)[targets[i]] in double, for the rows whose
+  // target is >= 0 (0 for the others), computed where the logits are, so they never travel to the host. Only a
+  // session with has_device_nll() implements it; the scorer computes the NLL itself from forward_sequences otherwise.
+  virtual bool has_device_nll() const { return false; }
+  virtual Status forward_nll(const int32_t* /*ids*/, const int32_t* /*targets*/, int /*B*/, int /*T*/,
+                             double* /*nll*/) {
+    return Status(StatusCode::unsupported, "forward_nll: this session computes logits only");
+  }
   // B·T one forward_sequences call takes at most.
   virtual int max_sequence_tokens() const { return n_ctx(); }
   // Device memory the session has used at most (weights, cache, scratch); 0 on the CPU.
