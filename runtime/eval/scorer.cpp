@@ -14,8 +14,6 @@ double ScoreTotals::bits_per_byte(int64_t bytes) const {
   return bytes > 0 ? nats / (std::log(2.0) * (double)bytes) : 0.0;
 }
 
-namespace {
-// -ln softmax(logits)[target], in double.
 double nll_of(const float* logits, int vocab, int target) {
   float mx = logits[0];
   for (int v = 1; v < vocab; v++) mx = std::max(mx, logits[v]);
@@ -23,7 +21,6 @@ double nll_of(const float* logits, int vocab, int target) {
   for (int v = 0; v < vocab; v++) sum += std::exp((double)logits[v] - (double)mx);
   return std::log(sum) + (double)mx - (double)logits[target];
 }
-}  // namespace
 
 Status LogitsSource::forward_nll(const int32_t* ids, const int32_t* targets, int B, int T, double* nll) {
   const float* logits = nullptr;

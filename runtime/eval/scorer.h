@@ -20,6 +20,10 @@ struct ScoreOptions {
   bool doc_isolated = false; // context never crosses a BOS (each document is scored on its own)
 };
 
+// −ln softmax(logits [vocab])[target] in double: the row's max in fp32, Σ exp(z − max) in double. Every source's
+// NLL is this (the GPU's kernel is its twin: runtime/cuda/nll_math.h).
+double nll_of(const float* logits, int vocab, int target);
+
 struct ScoreTotals {
   double nats = 0;            // sum of -ln p(target)
   int64_t tokens = 0;         // targets scored
