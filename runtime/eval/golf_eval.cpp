@@ -16,6 +16,7 @@
 #include "byte_count.h"
 #include "jsonl_text.h"  // defines: golf::cli::jsonl_text
 #include "mapped_file.h"
+#include "multi_session_logits.h"
 #include "model.h"
 #include "scorer.h"
 #include "device.h"
@@ -26,7 +27,8 @@
 namespace {
 
 struct Args {
-  std::string model, shards, text_field = "text", device = "cpu";
+  std::string model, shards, text_field = "text", device = "cpu", devices;
+  std::vector<std::string> device_list;  // the sessions to run: --device, or each of --devices
   std::vector<std::string> texts, jsonls;
   int window = 0, stride = 0, threads = 0;
   int64_t max_docs = -1, max_tokens = -1;
@@ -62,6 +64,8 @@ int parse_args(int argc, char** argv, Args* a) {
       .flag("--f32", &a->f32, "run the fp32 reference path (weights dequantized at load)")
       .text("--device", &a->device, "where to run: cpu (default), cuda (= cuda:0) or cuda:N; a GPU session\n"
             "dequantizes the file's weights on the device and runs many windows per forward pass", "DEV")
+      .text("--devices", &a->devices, "several devices in one process, the windows of each forward pass split\n"
+            "between them: a comma-separated list of device indices (0,1 = cuda:0,cuda:1) or devices", "LIST")
       .flag("--bf16", &a->bf16, "GPU: bf16 tensor-core matrix products (default fp32, the reference)")
       .flag("--json", &a->json, "print the result as JSON on stdout")
       .flag_off("--no-progress", &a->progress, "no progress bar (it is drawn only when stderr is a terminal anyway)");
@@ -71,6 +75,21 @@ int parse_args(int argc, char** argv, Args* a) {
   golf::DeviceChoice device;
   if (!golf::parse_device(a->device, &device).ok())
     return args.usage_error("--device: expected cpu, cuda or cuda:N, not '" + a->device + "'");
+  if (a->devices.empty()) {
+    a->device_list = {a->device};
+  } else {
+    if (a->device != "cpu") return args.usage_error("--devices: give --device or --devices, not both");
+    for (size_t start = 0; start <= a->devices.size();) {
+      size_t end = a->devices.find(',', start);
+      if (end == std::string::npos) end = a->devices.size();
+      std::string item = a->devices.substr(start, end - start);
+      if (!item.empty() && item.find_first_not_of("0123456789") == std::string::npos) item = "cuda:" + item;
+      if (!golf::parse_device(item, &device).ok())
+        return args.usage_error("--devices: expected device indices or cpu/cuda/cuda:N, not '" + item + "'");
+      a->device_list.push_back(item);
+      start = end + 1;
+    }
+  }
   return -1;
 }
 
@@ -192,15 +211,26 @@ int main(int argc, char** argv) {
   so.cpu.n_threads = a.threads;
   so.cpu.n_ctx = window;
   so.cpu.n_batch = window < 512 ? window : 512;
-  so.device = a.device;
   so.precision = a.bf16 ? golf::DevicePrecision::bf16 : golf::DevicePrecision::fp32;
-  std::unique_ptr<golf::InferenceSession> session;
-  st = golf::create_session(*model, so, &session);
-  if (!st.ok()) return die(st.message());
-  const golf::Session* cpu_session = dynamic_cast<const golf::Session*>(session.get());
+  std::vector<std::unique_ptr<golf::InferenceSession>> sessions;
+  std::vector<golf::InferenceSession*> session_ptrs;
+  std::string device_names;
+  int64_t peak_device_bytes = 0;
+  for (const std::string& dev : a.device_list) {
+    so.device = dev;
+    sessions.emplace_back();
+    st = golf::create_session(*model, so, &sessions.back());
+    if (!st.ok()) return die(st.message());
+    session_ptrs.push_back(sessions.back().get());
+    device_names += (device_names.empty() ? "" : ",") + sessions.back()->device();
+  }
+  const golf::InferenceSession* session = sessions[0].get();
+  const golf::Session* cpu_session = dynamic_cast<const golf::Session*>(session);
   const int n_threads = cpu_session ? cpu_session->n_threads() : 0;
   golf::ByteCounter bytes(model->tokenizer()->data(), cfg.vocab_size);
-  golf::SessionLogits logits(*session);
+  golf::SessionLogits one_session(*sessions[0]);
+  golf::MultiSessionLogits many_sessions(session_ptrs);
+  golf::LogitsSource& logits = sessions.size() > 1 ? (golf::LogitsSource&)many_sessions : one_session;
   golf::Scorer scorer(logits, bytes, cfg.bos_id);
   golf::ScoreOptions opt;
   opt.window = window;
@@ -223,6 +253,7 @@ int main(int argc, char** argv) {
   if (bar) std::fprintf(stderr, "\n");
   if (!st.ok()) return die(st.message());
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  for (const auto& s : sessions) peak_device_bytes += s->device_peak_bytes();
 
   const int64_t truth = raw_bytes >= 0 ? raw_bytes : totals.bytes_rule;
   const double bpb = totals.bits_per_byte(truth), bpb_rule = totals.bits_per_byte(totals.bytes_rule);
@@ -246,12 +277,12 @@ int main(int argc, char** argv) {
     j["window"] = window;
     j["stride"] = a.stride;
     j["doc_isolated"] = a.doc_isolated;
-    j["device"] = session->device();
+    j["device"] = device_names;
     j["threads"] = n_threads;
     j["seconds"] = seconds;
     j["tokens_per_second"] = tps;
     j["peak_rss_bytes"] = peak >= 0 ? peak * 1024 : -1;
-    j["peak_device_bytes"] = session->device_peak_bytes();
+    j["peak_device_bytes"] = peak_device_bytes;
     j["model_file_bytes"] = model->file().file_size();
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
@@ -261,7 +292,7 @@ int main(int argc, char** argv) {
   std::printf("scoring      %s, window %d, %s%s, %s\n", a.shards.empty() ? "text documents" : "token shards",
               window, a.stride ? ("stride " + std::to_string(a.stride)).c_str() : "non-overlapping",
               a.doc_isolated ? ", document-isolated" : "",
-              cpu_session ? (std::to_string(n_threads) + " threads").c_str() : session->device().c_str());
+              (cpu_session && sessions.size() == 1 ? std::to_string(n_threads) + " threads" : device_names).c_str());
   std::printf("val_loss     %.8f nats/token\n", totals.loss());
   std::printf("val_bpb      %.8f\n", bpb);
   std::printf("tokens       %lld targets in %lld documents\n", (long long)totals.tokens, (long long)documents);
@@ -274,7 +305,7 @@ int main(int argc, char** argv) {
   std::printf("total_nats   %.6f\n", totals.nats);
   std::printf("speed        %.0f tokens/s (%.1f s)\n", tps, seconds);
   if (peak >= 0) std::printf("peak memory  %.1f MB\n", (double)peak / 1024.0);
-  if (session->device_peak_bytes() > 0)
-    std::printf("peak device  %.1f MB (%s)\n", (double)session->device_peak_bytes() / 1048576.0, session->device().c_str());
+  if (peak_device_bytes > 0)
+    std::printf("peak device  %.1f MB (%s)\n", (double)peak_device_bytes / 1048576.0, device_names.c_str());
   return 0;
 }

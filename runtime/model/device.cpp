@@ -123,12 +123,12 @@ Status create_session(const Model& model, const SessionCreateOptions& options,
     return Status(StatusCode::invalid_argument, "device " + choice.name() + ": this machine has " +
                                                     std::to_string(n) + " CUDA device(s), cuda:0 .. cuda:" +
                                                     std::to_string(n - 1));
-  if (options.cpu.n_ctx < 0 || options.cpu.n_batch < 0)
-    return Status(StatusCode::invalid_argument, "create_session: n_ctx and n_batch must be >= 0");
+  if (options.cpu.n_ctx < 0 || options.device_max_tokens < 0)
+    return Status(StatusCode::invalid_argument, "create_session: n_ctx and device_max_tokens must be >= 0");
   DeviceSessionOptions d;
   d.device_index = choice.index;
   d.n_ctx = options.cpu.n_ctx;
-  d.n_batch = options.cpu.n_batch == SessionOptions().n_batch ? 0 : options.cpu.n_batch;
+  d.n_batch = options.device_max_tokens;
   d.precision = options.precision;
   return m->create_session(model, d, out);
 }

@@ -31,9 +31,10 @@ bool built_with_cuda();
 Status load_cuda_module(const DeviceModule** out);
 
 struct SessionCreateOptions {
-  SessionOptions cpu;  // n_ctx, n_batch apply to every device; n_threads and profile to the CPU
+  SessionOptions cpu;  // n_ctx applies to every device; n_threads, n_batch and profile to the CPU
   std::string device = "cpu";
   DevicePrecision precision = DevicePrecision::fp32;  // device sessions only
+  int device_max_tokens = 0;  // device sessions: tokens per forward pass (all sequences); 0: the module's default
 };
 
 // A session of model on options.device. unsupported: "built without CUDA", "no CUDA device", the module missing;

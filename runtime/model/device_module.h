@@ -21,13 +21,13 @@ constexpr int kDeviceModuleAbi = 1;
 // Numeric precision of a device session's matrix products and attention.
 enum class DevicePrecision {
   fp32,  // fp32 weights and activations: the reference, equal to the CPU's f32 path up to summation order
-  bf16,  // bf16 weights and GEMM inputs (fp32 accumulation and residual stream): tensor cores
+  bf16,  // bf16 weights and activations (the trainer's bf16 mode; fp32 accumulation and statistics): tensor cores
 };
 
 struct DeviceSessionOptions {
   int device_index = 0;
   int n_ctx = 0;    // positions of the KV cache; 0: the config's max_seq_len
-  int n_batch = 0;  // tokens per forward pass (sum over sequences); 0: the module's default
+  int n_batch = 0;  // tokens per forward pass (sum over sequences); 0: the module's default (many windows)
   DevicePrecision precision = DevicePrecision::fp32;
 };
 
