@@ -2,10 +2,12 @@
 // on the chosen device.
 #include "device.h"
 
-#include <dlfcn.h>
-
 #include <cstdlib>
 #include <mutex>
+
+#ifdef GOLF_CUDA_MODULE_BUILD_PATH
+#include <dlfcn.h>  // only where the module exists: a build without CUDA (WebAssembly included) never links dlopen
+#endif
 
 namespace golf {
 
@@ -43,6 +45,7 @@ bool built_with_cuda() {
 #endif
 }
 
+#ifdef GOLF_CUDA_MODULE_BUILD_PATH
 namespace {
 
 struct LoadedModule {
@@ -79,9 +82,6 @@ const DeviceModule* try_load(const char* path, std::string* errors) {
 }  // namespace
 
 Status load_cuda_module(const DeviceModule** out) {
-  if (!built_with_cuda())
-    return Status(StatusCode::unsupported,
-                  "device cuda: this libgolf was built without CUDA (rebuild with nvcc and -Dcuda=enabled)");
   LoadedModule& L = loaded();
   std::lock_guard<std::mutex> lock(L.mutex);
   if (!L.tried) {
@@ -91,9 +91,7 @@ Status load_cuda_module(const DeviceModule** out) {
     if (env != nullptr && *env != '\0') {
       L.module = try_load(env, &errors);  // an explicit choice: no fallback
     } else {
-#ifdef GOLF_CUDA_MODULE_BUILD_PATH
       L.module = try_load(GOLF_CUDA_MODULE_BUILD_PATH, &errors);
-#endif
       if (L.module == nullptr) L.module = try_load("libgolf-cuda.so", &errors);
     }
     if (L.module == nullptr) L.error = "device cuda: cannot load the CUDA module libgolf-cuda.so (" + errors + ")";
@@ -102,6 +100,12 @@ Status load_cuda_module(const DeviceModule** out) {
   *out = L.module;
   return Status::Ok();
 }
+#else
+Status load_cuda_module(const DeviceModule** /*out*/) {
+  return Status(StatusCode::unsupported,
+                "device cuda: this libgolf was built without CUDA (rebuild with nvcc and -Dcuda=enabled)");
+}
+#endif
 
 Status create_session(const Model& model, const SessionCreateOptions& options,
                       std::unique_ptr<InferenceSession>* out) {
