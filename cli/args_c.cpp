@@ -7,6 +7,8 @@
 
 #include "args.h"
 
+static_assert(GOLF_ARGS_MAX_THREADS == golf::cli::kMaxThreads, "the C tools' --threads bound is the C++ tools'");
+
 struct golf_args {
   golf::cli::ArgParser parser;
   std::vector<std::string> positional;

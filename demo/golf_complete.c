@@ -107,18 +107,21 @@ int main(int argc, char** argv) {
   golf_session_params_init(&sess, sizeof sess);
   int greedy = 0, no_stop = 0;
   golf_args* args = golf_args_new("golf-complete", "-m MODEL.golf [options] [PROMPT]",
-                                  "Streams a completion of PROMPT (or of standard input when PROMPT is absent or \"-\").");
+                                  "Streams a completion of PROMPT (or of standard input when PROMPT is absent or "
+                                  "\"-\").");
   if (!args) { fprintf(stderr, "golf-complete: out of memory\n"); return 1; }
   golf_args_positional(args, "PROMPT", &prompt, "the text to complete (quote it: one argument)");
   golf_args_string(args, "-m,--model", &model_path, "FILE", "the .golf model");
   golf_args_required(args);
   golf_args_int(args, "-n,--max-tokens", &sp.max_tokens, 1, 1 << 30, "N", "tokens to generate (default 128)");
-  golf_args_float(args, "-t,--temperature", &sp.temperature, 0, 100, "T", "sampling temperature (default 0.8; 0 = greedy)");
+  golf_args_float(args, "-t,--temperature", &sp.temperature, 0, 100, "T",
+                  "sampling temperature (default 0.8; 0 = greedy)");
   golf_args_int(args, "--top-k", &sp.top_k, 0, 1 << 30, "K", "keep the K most likely tokens (default 40; 0 = off)");
   golf_args_float(args, "--top-p", &sp.top_p, 0, 1, "P", "nucleus sampling threshold (default 0.95; 1 = off)");
   golf_args_uint64(args, "-s,--seed", &sp.seed, "S", "random seed (default 1): the same seed gives the same text");
   golf_args_flag(args, "--greedy", &greedy, "same as -t 0");
-  golf_args_int(args, "--threads", &sess.n_threads, 0, GOLF_ARGS_MAX_THREADS, "N", "worker threads (default 0: all cores)");
+  golf_args_int(args, "--threads", &sess.n_threads, 0, GOLF_ARGS_MAX_THREADS, "N",
+                "worker threads (default 0: all cores)");
   golf_args_string(args, "--device", &sess.device, "DEV",
                    "where to run: cpu (default), cuda (= cuda:0) or cuda:N (loads libgolf-cuda.so)");
   golf_args_flag(args, "--bf16", &sess.gpu_bf16, "GPU: bf16 tensor-core matrix products (default fp32)");

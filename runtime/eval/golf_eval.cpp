@@ -129,13 +129,13 @@ golf::Status read_documents(const Args& a, std::vector<std::string>* docs) {
 }
 
 // UTF-8 bytes of the documents the (possibly cut) stream scores; see main. doc_start: each document's BOS position in
-// the uncut stream, whose prefix `stream` is.
+// the uncut stream, whose prefix `stream` is, then that stream's length.
 golf::Status scored_text_bytes(const golf::Tokenizer& tokenizer, const std::vector<std::string>& docs,
                                const std::vector<size_t>& doc_start, const std::vector<int32_t>& stream,
                                int64_t* bytes, int64_t* documents) {
   *bytes = 0, *documents = 0;
   for (size_t i = 0; i < docs.size() && doc_start[i] + 1 < stream.size(); i++) {
-    const size_t first = doc_start[i] + 1, end = i + 1 < docs.size() ? doc_start[i + 1] : SIZE_MAX;
+    const size_t first = doc_start[i] + 1, end = doc_start[i + 1];
     ++*documents;
     if (end <= stream.size()) {
       *bytes += (int64_t)docs[i].size();
@@ -191,7 +191,7 @@ int main(int argc, char** argv) {
     st = read_documents(a, &docs);
     if (!st.ok()) return die(st.message());
     std::vector<int32_t> ids;
-    std::vector<size_t> doc_start;  // (docs) stream position of each document's BOS
+    std::vector<size_t> doc_start;  // (docs + 1) stream position of each document's BOS, then the stream's end
     for (const std::string& d : docs) {
       st = model->tokenizer()->encode(d, &ids);
       if (!st.ok()) return die(st.message());
@@ -199,6 +199,7 @@ int main(int argc, char** argv) {
       stream.push_back(cfg.bos_id);
       stream.insert(stream.end(), ids.begin(), ids.end());
     }
+    doc_start.push_back(stream.size());  // the end of the last document
     if (a.max_tokens > 1 && (int64_t)stream.size() > a.max_tokens) stream.resize((size_t)a.max_tokens);
     if (stream.size() < 2) return die("no tokens to score (empty input)");
     // The ground truth counts exactly the text scored: whole documents by their UTF-8 bytes; a document that

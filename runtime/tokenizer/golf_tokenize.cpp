@@ -86,14 +86,15 @@ int main(int argc, char** argv) {
   std::string model_path, input_path = "-";
   bool jsonl = false, hex = false, decode = false, normalize = false, timing = false;
   std::vector<std::string> inputs;
-  golf::cli::ArgParser args("golf-tokenize", "--model FILE.model [--jsonl | --hex] [--decode | --normalize] [--time] [INPUT]",
+  golf::cli::ArgParser args("golf-tokenize",
+      "--model FILE.model [--jsonl | --hex] [--decode | --normalize] [--time] [INPUT]",
       "Reads documents from INPUT (default or '-': standard input) and tokenizes them with the SentencePiece model,\n"
       "giving exactly SentencePiece's ids (no BOS/EOS added). Encoding prints one line per document: its ids\n"
       "separated by single spaces (an empty line for no ids).");
   args.positionals("INPUT", &inputs, 0, 1, "the documents (default or '-': standard input)")
       .text("--model", &model_path, "SentencePiece .model file (BPE)").required()
-      .flag("--jsonl", &jsonl, "documents are JSON lines; the \"text\" field of each is tokenized (blank lines skipped);\n"
-            "with --decode/--normalize, output texts are written as {\"text\": ...} lines")
+      .flag("--jsonl", &jsonl, "documents are JSON lines; the \"text\" field of each is tokenized (blank lines\n"
+            "skipped); with --decode/--normalize, output texts are written as {\"text\": ...} lines")
       .flag("--hex", &hex, "documents are lines of hex digits (any bytes, NUL and invalid UTF-8 included); with\n"
             "--decode/--normalize, output texts are written as hex lines\n"
             "(without --jsonl/--hex every input line is one document, its newline removed)")

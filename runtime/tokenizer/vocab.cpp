@@ -55,7 +55,7 @@ Status Vocab::init(const TokenizerData& data) {
   byte_values_.assign(count, -1);
   byte_ids_.fill(-1);
   std::vector<std::string_view> user_defined;
-  size_t total_bytes = 0;
+  uint64_t total_bytes = 0;  // 64-bit on 32-bit targets too (WebAssembly)
   for (size_t i = 0; i < count; i++) {
     const TokenizerPiece& p = pieces_[i];
     const int32_t id = int32_t(i);
@@ -64,7 +64,7 @@ Status Vocab::init(const TokenizerData& data) {
     if (p.piece.empty()) return bad("piece " + std::to_string(i) + " is empty");
     if (p.piece.find('\0') != std::string::npos) return bad(where + " contains a NUL byte");
     total_bytes += p.piece.size();
-    if (total_bytes >= (size_t(1) << 32)) return bad("the pieces hold more than 4 GiB");
+    if (total_bytes >= (uint64_t(1) << 32)) return bad("the pieces hold more than 4 GiB");
     PieceIndex& map = is_ordinary(p.type) ? ordinary_ : reserved_;
     if (!map.insert(p.piece, id)) return bad(where + " is defined twice");
     if (p.type == PieceType::user_defined) user_defined.push_back(p.piece);

@@ -82,8 +82,15 @@ def main():
     expect_error([e, "-m", model, "--jsonl", work], 1, "Is a directory")
     bad = os.path.join(work, "bad.jsonl")
     open(bad, "wb").write(b'{"text": "ok"}\n{"text": "caf\xe9"}\n')
-    expect_error([e, "-m", model, "--jsonl", bad], 1, "bad.jsonl:2: not valid JSON (invalid string: ill-formed UTF-8")
-    expect_error([t, "--model", tok, "--jsonl", bad], 1, "bad.jsonl:2: not valid JSON (invalid string: ill-formed UTF-8")
+    utf8 = "bad.jsonl:2: not valid JSON (invalid string: ill-formed UTF-8"
+    expect_error([e, "-m", model, "--jsonl", bad], 1, utf8)
+    expect_error([t, "--model", tok, "--jsonl", bad], 1, utf8)
+
+    # An empty corpus is an error, not exit 0 with empty shards.
+    empty = os.path.join(work, "empty.jsonl")
+    open(empty, "w").close()
+    expect_error([tools["golf-data"], "tokenize", "--tokenizer", tok, "--input", empty, "--out",
+                  os.path.join(work, "empty_shards")], 1, "the inputs hold no documents")
 
     # No abort on a directory where the SentencePiece model belongs (item 1).
     r = expect_error([t, "--model", work, one], 1, "Is a directory")
@@ -93,15 +100,17 @@ def main():
     # golf-eval --max-tokens on text: the bytes are exactly those scored (item 2). The stream is BOS + ids per
     # document; cut after whole documents the bytes are theirs, cut inside one they add its scored tokens' text.
     docs = [json.loads(line)["text"] for line in open(val, encoding="utf-8") if line.strip()][:6]
+    # Last, text that NFKC and whitespace collapsing change: decoding its tokens gives fewer bytes than it has.
+    docs.append("\uff26\uff55\uff4c\uff4c-width  text,  double  spaces and a \ufb01ne ligature.")
     lines = "".join(json.dumps({"text": d}) + "\n" for d in docs)
     ids = [list(map(int, l.split())) for l in run([t, "--model", tok, "--jsonl"], stdin=lines).stdout.splitlines()]
     if len(ids) != len(docs):
         fail("golf-tokenize gave %d id lines for %d documents" % (len(ids), len(docs)))
-    six = os.path.join(work, "six.jsonl")
-    open(six, "w", encoding="utf-8").write(lines)
+    seven = os.path.join(work, "seven.jsonl")
+    open(seven, "w", encoding="utf-8").write(lines)
 
     def scored(max_tokens):
-        r = run([e, "-m", model, "--jsonl", six, "--max-tokens", max_tokens, "--json", "--threads", "1"])
+        r = run([e, "-m", model, "--jsonl", seven, "--max-tokens", max_tokens, "--json", "--threads", "1"])
         if r.returncode != 0:
             fail("golf-eval --max-tokens %s: %s" % (max_tokens, r.stderr))
         return json.loads(r.stdout)
@@ -119,6 +128,9 @@ def main():
     if j["bytes"] != want_cut or j["documents"] != 4:
         fail("--max-tokens %d (cut inside the 4th document): bytes %d, expected %d" % (cut, j["bytes"], want_cut))
     full = scored(10 ** 9)
+    if full["bytes"] != sum(len(d.encode("utf-8")) for d in docs) or full["documents"] != len(docs):
+        fail("--max-tokens beyond the stream: bytes %d documents %d, expected every byte of %d documents" %
+             (full["bytes"], full["documents"], len(docs)))
     if not 0.5 < j["val_bpb"] / full["val_bpb"] < 2:
         fail("val_bpb %.4f on a prefix vs %.4f on everything: the byte count does not match the tokens" %
              (j["val_bpb"], full["val_bpb"]))

@@ -11,14 +11,14 @@
 #include <string>
 #include <vector>
 
-#include "cpu/adam.h"             // defines: train_cpu::adam_update
-#include "cpu/muon.h"             // defines: train_cpu::muon_update, MuonScratch
-#include "cuda/adam.h"            // defines: adam_update, adam_update_multi, AdamTensor
-#include "cuda/device_math.h"     // defines: bf16_round
-#include "cuda/muon_momentum.h"   // defines: muon_nesterov, muon_normalize, muon_apply, muon_scratch_doubles
-#include "cuda/weights.h"         // defines: ema_update, weights_to_bf16
-#include "row_op_check.h"         // defines: OpTensor, check_op
-#include "selftest.h"             // defines: SelftestRegistrar, fill_normal
+#include "cpu/adam.h"            // defines: train_cpu::adam_update
+#include "cpu/muon.h"            // defines: train_cpu::muon_update, MuonScratch
+#include "cuda/adam.h"           // defines: adam_update, adam_update_multi, AdamTensor
+#include "cuda/device_math.h"    // defines: bf16_round
+#include "cuda/muon_momentum.h"  // defines: muon_nesterov, muon_normalize, muon_apply, muon_scratch_doubles
+#include "cuda/weights.h"        // defines: ema_update, weights_to_bf16
+#include "row_op_check.h"        // defines: OpTensor, check_op
+#include "selftest.h"            // defines: SelftestRegistrar, fill_normal
 
 namespace golf::gpu_test {
 
@@ -29,7 +29,7 @@ using Kind = OpTensor::Kind;
 
 namespace {
 
-constexpr double kExact = 1e-300;  // "equal": the relative error of identical bits is 0
+constexpr double kExact = -1;  // inout(): the CPU's bits expected (OpTensor::exact)
 
 std::vector<float> normal(size_t n, uint64_t seed, float std = 1.0f) {
   std::vector<float> x(n);
@@ -51,8 +51,9 @@ OpTensor inout(const std::string& name, Kind kind, std::vector<float> start, con
   t.output = t.accumulated = true;
   t.count = want.size();
   t.want.assign(want.begin(), want.end());
-  t.fp32_tolerance = tol;
-  t.bf16_tolerance = tol;
+  t.exact = tol == kExact;
+  t.fp32_tolerance = t.exact ? 0 : tol;
+  t.bf16_tolerance = t.exact ? 0 : tol;
   return t;
 }
 template <typename T>
@@ -70,10 +71,13 @@ Status check_adam(size_t n, uint64_t seed, std::vector<CheckResult>* out) {
   std::vector<OpTensor> ts = {in("g", g), inout("p", Kind::fp32, p, pw, kExact), inout("m", Kind::fp32, m, mw, kExact),
                               inout("v", Kind::fp32, v, vw, kExact)};
   const std::string shape = "n=" + std::to_string(n);
-  GOLF_RETURN_IF_ERROR(check_op<float>("adam_update", shape, ts, [&](const std::vector<void*>& d) {
-    return gc::adam_update(dev<float>(d, 1), dev<float>(d, 2), dev<float>(d, 3), dev<float>(d, 0), n, 0.03f, 0.9f,
-                           0.95f, 1e-8f, t, 0);
-  }, out));
+  GOLF_RETURN_IF_ERROR(check_op<float>(
+      "adam_update", shape, ts,
+      [&](const std::vector<void*>& d) {
+        return gc::adam_update(dev<float>(d, 1), dev<float>(d, 2), dev<float>(d, 3), dev<float>(d, 0), n, 0.03f, 0.9f,
+                               0.95f, 1e-8f, t, 0);
+      },
+      out));
   // Multi-tensor: the same buffers cut into 45 tensors of different sizes and learning rates (two launches).
   std::vector<gc::AdamTensor> table;
   std::vector<float> pm = p, mm = m, vm = v;
@@ -89,20 +93,22 @@ Status check_adam(size_t n, uint64_t seed, std::vector<CheckResult>* out) {
     table.push_back(a);
     off += len;
   }
-  std::vector<OpTensor> tm = {in("g", g), inout("p", Kind::fp32, p, pm, kExact),
-                              inout("m", Kind::fp32, m, mm, kExact), inout("v", Kind::fp32, v, vm, kExact)};
-  return check_op<float>("adam_update_multi", shape + " tensors=" + std::to_string(table.size()), tm,
-                         [&](const std::vector<void*>& d) {
-    std::vector<gc::AdamTensor> dt = table;
-    for (gc::AdamTensor& a : dt) {
-      const size_t o = reinterpret_cast<size_t>(a.p);
-      a.p = dev<float>(d, 1) + o;
-      a.m = dev<float>(d, 2) + o;
-      a.v = dev<float>(d, 3) + o;
-      a.g = dev<float>(d, 0) + o;
-    }
-    return gc::adam_update_multi(dt.data(), (int)dt.size(), 0.9f, 0.95f, 1e-8f, t, 0);
-  }, out);
+  std::vector<OpTensor> tm = {in("g", g), inout("p", Kind::fp32, p, pm, kExact), inout("m", Kind::fp32, m, mm, kExact),
+                              inout("v", Kind::fp32, v, vm, kExact)};
+  return check_op<float>(
+      "adam_update_multi", shape + " tensors=" + std::to_string(table.size()), tm,
+      [&](const std::vector<void*>& d) {
+        std::vector<gc::AdamTensor> dt = table;
+        for (gc::AdamTensor& a : dt) {
+          const size_t o = reinterpret_cast<size_t>(a.p);
+          a.p = dev<float>(d, 1) + o;
+          a.m = dev<float>(d, 2) + o;
+          a.v = dev<float>(d, 3) + o;
+          a.g = dev<float>(d, 0) + o;
+        }
+        return gc::adam_update_multi(dt.data(), (int)dt.size(), 0.9f, 0.95f, 1e-8f, t, 0);
+      },
+      out);
 }
 
 template <typename T>
@@ -124,12 +130,14 @@ Status check_muon(int rows, int cols, uint64_t seed, std::vector<CheckResult>* o
     GOLF_CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&u), n * sizeof(float)));
     std::vector<OpTensor> t = {in("grad", grad), inout("buf", Kind::fp32, buf0, b, kExact),
                                inout("param", Kind::fp32, zero, p, kB ? 1.0 / 256 : kFp32Tolerance)};
-    return check_op<T>("muon_nesterov+normalize+apply", std::to_string(rows) + "x" + std::to_string(cols), t,
-                       [&](const std::vector<void*>& d) {
-      GOLF_RETURN_IF_ERROR(gc::muon_nesterov(u, dev<float>(d, 1), dev<float>(d, 0), n, mu, scratch, 0));
-      GOLF_RETURN_IF_ERROR(gc::muon_normalize<T>(x, u, n, scratch, 0));
-      return gc::muon_apply<T>(dev<float>(d, 2), x, rows, cols, lr, 0);
-    }, out);
+    return check_op<T>(
+        "muon_nesterov+normalize+apply", std::to_string(rows) + "x" + std::to_string(cols), t,
+        [&](const std::vector<void*>& d) {
+          GOLF_RETURN_IF_ERROR(gc::muon_nesterov(u, dev<float>(d, 1), dev<float>(d, 0), n, mu, scratch, 0));
+          GOLF_RETURN_IF_ERROR(gc::muon_normalize<T>(x, u, n, scratch, 0));
+          return gc::muon_apply<T>(dev<float>(d, 2), x, rows, cols, lr, 0);
+        },
+        out);
   }();
   cudaFree(scratch);
   if (x) cudaFree(x);
@@ -144,9 +152,10 @@ Status check_weights(size_t n, uint64_t seed, std::vector<CheckResult>* out) {
   for (size_t i = 0; i < n; i++) ema[i] = keep * ema[i] + take * param[i];  // the CPU backend's ema_update
   const std::string shape = "n=" + std::to_string(n);
   std::vector<OpTensor> t = {in("param", param), inout("ema", Kind::fp32, ema0, ema, kExact)};
-  GOLF_RETURN_IF_ERROR(check_op<float>("ema_update", shape, t, [&](const std::vector<void*>& d) {
-    return gc::ema_update(dev<float>(d, 1), dev<float>(d, 0), n, decay, 0);
-  }, out));
+  GOLF_RETURN_IF_ERROR(check_op<float>(
+      "ema_update", shape, t,
+      [&](const std::vector<void*>& d) { return gc::ema_update(dev<float>(d, 1), dev<float>(d, 0), n, decay, 0); },
+      out));
   std::vector<float> rounded = param;
   for (float& e : rounded) e = gc::bf16_round(e);
   OpTensor o;
@@ -155,11 +164,11 @@ Status check_weights(size_t n, uint64_t seed, std::vector<CheckResult>* out) {
   o.output = true;
   o.count = n;
   o.want.assign(rounded.begin(), rounded.end());
-  o.bf16_tolerance = kExact;
+  o.exact = true;
   std::vector<OpTensor> c = {in("in", param), o};
-  return check_op<bf16>("weights_to_bf16", shape, c, [&](const std::vector<void*>& d) {
-    return gc::weights_to_bf16(dev<bf16>(d, 1), dev<float>(d, 0), n, 0);
-  }, out);
+  return check_op<bf16>(
+      "weights_to_bf16", shape, c,
+      [&](const std::vector<void*>& d) { return gc::weights_to_bf16(dev<bf16>(d, 1), dev<float>(d, 0), n, 0); }, out);
 }
 
 Status run_optimizer(const SelftestOptions& opt, std::vector<CheckResult>* out) {

@@ -13,18 +13,19 @@
 #include <type_traits>
 #include <vector>
 
-#include "cuda/activation.h"      // defines: activation_forward/backward
-#include "cuda/adam.h"            // defines: adam_update
-#include "cuda/classifier.h"      // defines: softcap_cross_entropy_fused
-#include "cuda/encoder.h"         // defines: encoder_forward/backward
-#include "cuda/encoder_math.h"    // defines: encoder_buckets_plan
-#include "cuda/muon_momentum.h"   // defines: muon_nesterov, muon_normalize, muon_apply
-#include "cuda/qk_norm_rope.h"    // defines: qk_norm_rope_forward/backward
-#include "cuda/residual.h"        // defines: resid_mix_*, scaled_add_*, colsum_scratch_doubles
-#include "cuda/rms_norm.h"        // defines: rms_norm_forward/backward
-#include "cuda/rope.h"            // defines: rope_forward, head_gain_*
-#include "cuda/weights.h"         // defines: ema_update, weights_to_bf16
-#include "selftest.h"             // defines: CheckResult, SelftestRegistrar, fill_*
+#include "cuda/activation.h"     // defines: activation_forward/backward
+#include "cuda/adam.h"           // defines: adam_update
+#include "cuda/classifier.h"     // defines: softcap_cross_entropy_fused
+#include "cuda/encoder.h"        // defines: encoder_forward/backward
+#include "cuda/encoder_math.h"   // defines: encoder_buckets_plan
+#include "cuda/muon_momentum.h"  // defines: muon_nesterov, muon_normalize, muon_apply
+#include "cuda/qk_norm_rope.h"   // defines: qk_norm_rope_forward/backward
+#include "cuda/residual.h"       // defines: resid_mix_*, scaled_add_*, colsum_scratch_doubles
+#include "cuda/residual_norm.h"  // defines: resid_mix_rms_norm_forward, scaled_add_rms_norm_forward
+#include "cuda/rms_norm.h"       // defines: rms_norm_forward/backward
+#include "cuda/rope.h"           // defines: rope_forward, head_gain_*
+#include "cuda/weights.h"        // defines: ema_update, weights_to_bf16
+#include "selftest.h"            // defines: CheckResult, SelftestRegistrar, fill_*
 
 namespace golf::gpu_test {
 
@@ -127,8 +128,9 @@ Status run_rows_speed(const SelftestOptions& opt, std::vector<CheckResult>* out)
   GOLF_RETURN_IF_ERROR(pool.take(&g, P, ++s));
   GOLF_RETURN_IF_ERROR(pool.take(&u, P, ++s));
   GOLF_RETURN_IF_ERROR(pool.take(&pb, P, ++s));
-  GOLF_RETURN_IF_ERROR(pool.take(&scratch, gc::colsum_scratch_doubles(N, HID) + gc::muon_scratch_doubles(P) +
-                                               gc::qk_norm_rope_scratch_doubles(N, H), 0));
+  GOLF_RETURN_IF_ERROR(pool.take(
+      &scratch,
+      gc::colsum_scratch_doubles(N, HID) + gc::muon_scratch_doubles(P) + gc::qk_norm_rope_scratch_doubles(N, H), 0));
   GOLF_RETURN_IF_ERROR(pool.take(&loss, 1, 0));
   GOLF_RETURN_IF_ERROR(pool.take(&ids, N, 0));
   GOLF_RETURN_IF_ERROR(pool.take(&order, N, 0));
@@ -139,8 +141,8 @@ Status run_rows_speed(const SelftestOptions& opt, std::vector<CheckResult>* out)
   fill_tokens(&host_ids, opt.seed, V);
   for (int n = 0; n < N; n += 33) host_ids[n] = 7;
   std::vector<int32_t> host_order(N), host_start(V + 1), plan_scratch(V + 1);
-  const int buckets = gc::encoder_buckets_plan(host_ids.data(), N, V, host_order.data(), host_start.data(),
-                                               plan_scratch.data());
+  const int buckets =
+      gc::encoder_buckets_plan(host_ids.data(), N, V, host_order.data(), host_start.data(), plan_scratch.data());
   GOLF_CUDA_CHECK(cudaMemcpy(ids, host_ids.data(), N * 4, cudaMemcpyHostToDevice));
   GOLF_CUDA_CHECK(cudaMemcpy(order, host_order.data(), N * 4, cudaMemcpyHostToDevice));
   GOLF_CUDA_CHECK(cudaMemcpy(start, host_start.data(), (buckets + 1) * 4, cudaMemcpyHostToDevice));
@@ -157,6 +159,8 @@ Status run_rows_speed(const SelftestOptions& opt, std::vector<CheckResult>* out)
   };
   const std::vector<Case> cases = {
       {"encoder_forward", A, [&] { return gc::encoder_forward<bf16>(x, ids, emb, N, D, 0); }},
+      {"encoder_rms_norm_forward (fused)", A,
+       [&] { return gc::encoder_rms_norm_forward<bf16>(x, f_rows, ids, emb, N, D, 1e-6f, 0); }},
       {"encoder_backward (one id 3%)", A, [&] { return gc::encoder_backward<bf16>(demb, x, ids, N, D, plan, 0); }},
       {"rms_norm_forward N x d", 2 * A, [&] { return gc::rms_norm_forward<bf16>(y, f_rows, x, N, D, 1e-6f, 0); }},
       {"rms_norm_backward N x d accumulate", 4 * A,
@@ -166,18 +170,23 @@ Status run_rows_speed(const SelftestOptions& opt, std::vector<CheckResult>* out)
       {"rope_forward q", 2 * A, [&] { return gc::rope_forward<bf16>(q, q, cos_t, sin_t, N, T, H, HD, HD, 0); }},
       {"qk_norm_rope_forward q (fused)", 3 * A,
        [&] { return gc::qk_norm_rope_forward<bf16>(q, y, f_qrows, q, gain, cos_t, sin_t, N, T, H, HD, HD, 1e-6f, 0); }},
-      {"qk_norm_rope_backward q (fused)", 3 * A, [&] {
+      {"qk_norm_rope_backward q (fused)", 3 * A,
+       [&] {
          return gc::qk_norm_rope_backward<bf16>(w, dgain, x, y, f_qrows, gain, cos_t, sin_t, N, T, H, HD, HD, scratch,
                                                 0);
        }},
       {"head_gain_forward q", 2 * A, [&] { return gc::head_gain_forward<bf16>(q, q, gain, N, H, HD, 0); }},
-      {"head_gain_backward q", 4 * A,
+      {"head_gain_backward q", 3 * A,
        [&] { return gc::head_gain_backward<bf16>(w, dgain, x, y, gain, N, H, HD, scratch, 0); }},
       {"resid_mix_forward", 3 * A, [&] { return gc::resid_mix_forward<bf16>(z, x, y, f_2d, N, D, 0); }},
-      {"resid_mix_backward", 8 * A,
+      {"resid_mix_backward", 6 * A,
        [&] { return gc::resid_mix_backward<bf16>(w, z, f_2d, x, y, x, f_2d, N, D, scratch, 0); }},
+      {"resid_mix_rms_norm_forward (fused)", 4 * A,
+       [&] { return gc::resid_mix_rms_norm_forward<bf16>(z, w, f_rows, x, y, f_2d, N, D, 1e-6f, 0); }},
+      {"scaled_add_rms_norm_forward (fused)", 4 * A,
+       [&] { return gc::scaled_add_rms_norm_forward<bf16>(z, w, f_rows, x, f_d, y, N, D, 1e-6f, 0); }},
       {"scaled_add_forward", 3 * A, [&] { return gc::scaled_add_forward<bf16>(z, x, f_d, y, N, D, 0); }},
-      {"scaled_add_backward", 4 * A,
+      {"scaled_add_backward", 3 * A,
        [&] { return gc::scaled_add_backward<bf16>(w, f_d, x, y, f_d, N, D, false, scratch, 0); }},
       {"activation_forward N x 1024", 4 * A,
        [&] { return gc::activation_forward<bf16>(ha, hp, (size_t)N * HID, 0.0f, 0); }},

@@ -23,9 +23,12 @@ namespace {
 
 size_t element_bytes(OpTensor::Kind k, bool bf16_mode) {
   switch (k) {
-    case OpTensor::Kind::activation: return bf16_mode ? 2 : 4;
-    case OpTensor::Kind::fp64: return 8;
-    default: return 4;
+    case OpTensor::Kind::activation:
+      return bf16_mode ? 2 : 4;
+    case OpTensor::Kind::fp64:
+      return 8;
+    default:
+      return 4;
   }
 }
 
@@ -35,7 +38,9 @@ std::vector<unsigned char> encode(const OpTensor& t, bool bf16_mode) {
   std::vector<unsigned char> raw(n * element_bytes(t.kind, bf16_mode));
   for (size_t i = 0; i < n; i++) {
     switch (t.kind) {
-      case OpTensor::Kind::int32: std::memcpy(&raw[4 * i], &t.ints[i], 4); break;
+      case OpTensor::Kind::int32:
+        std::memcpy(&raw[4 * i], &t.ints[i], 4);
+        break;
       case OpTensor::Kind::fp64: {
         const double d = t.values[i];
         std::memcpy(&raw[8 * i], &d, 8);
@@ -48,7 +53,9 @@ std::vector<unsigned char> encode(const OpTensor& t, bool bf16_mode) {
           break;
         }
         [[fallthrough]];
-      case OpTensor::Kind::fp32: std::memcpy(&raw[4 * i], &t.values[i], 4); break;
+      case OpTensor::Kind::fp32:
+        std::memcpy(&raw[4 * i], &t.values[i], 4);
+        break;
     }
   }
   return raw;
@@ -102,8 +109,8 @@ Status check_op(const std::string& op, const std::string& shape, std::vector<OpT
   std::vector<size_t> bytes(tensors.size());
   for (size_t i = 0; i < tensors.size(); i++) {
     const OpTensor& t = tensors[i];
-    const size_t n = t.output && !t.accumulated ? t.count : (t.kind == OpTensor::Kind::int32 ? t.ints.size()
-                                                                                              : t.values.size());
+    const size_t n =
+        t.output && !t.accumulated ? t.count : (t.kind == OpTensor::Kind::int32 ? t.ints.size() : t.values.size());
     bytes[i] = n * element_bytes(t.kind, kBf16);
     void* p = nullptr;
     GOLF_CUDA_CHECK(cudaMalloc(&p, std::max<size_t>(bytes[i], 256)));
@@ -151,9 +158,10 @@ Status check_op(const std::string& op, const std::string& shape, std::vector<OpT
     r.error = rel_error_d(decode(got[0][i], t.kind, kBf16), t.want);
     // Activations in bf16 mode: the case's bf16 bound; everything else (fp32 mode, and fp32 statistics, parameter
     // gradients and losses in both modes): the fp32 bound.
-    r.tolerance = kBf16 && t.kind == OpTensor::Kind::activation ? t.bf16_tolerance
-                  : t.fp32_tolerance > 0                        ? t.fp32_tolerance
-                                                                : kFp32Tolerance;
+    r.tolerance = t.exact                                         ? 0.0
+                  : kBf16 && t.kind == OpTensor::Kind::activation ? t.bf16_tolerance
+                  : t.fp32_tolerance > 0                          ? t.fp32_tolerance
+                                                                  : kFp32Tolerance;
     r.deterministic = got[0][i] == got[1][i];
     r.ms = ms;
     r.pass = r.deterministic && r.error <= r.tolerance;  // NaN fails

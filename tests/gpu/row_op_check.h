@@ -19,14 +19,15 @@ struct OpTensor {
   enum class Kind { activation, fp32, int32, fp64 };  // activation: the op's T (float or bf16)
   std::string name;
   Kind kind = Kind::fp32;
-  std::vector<float> values;   // inputs, and the starting values of accumulated outputs
-  std::vector<int32_t> ints;   // int32 inputs
-  bool output = false;         // compared with `want` after the run
-  bool accumulated = false;    // an output that starts from `values` (else NaN-filled before each run)
-  std::vector<double> want;    // the CPU twin's result (outputs)
-  size_t count = 0;            // elements of an output that is not accumulated (its `values` may be empty)
-  double bf16_tolerance = 0;   // the bound of an activation output in bf16 mode
-  double fp32_tolerance = 0;   // the bound otherwise (fp32 mode; fp32/fp64 outputs in both modes); 0: kFp32Tolerance
+  std::vector<float> values;  // inputs, and the starting values of accumulated outputs
+  std::vector<int32_t> ints;  // int32 inputs
+  bool output = false;        // compared with `want` after the run
+  bool accumulated = false;   // an output that starts from `values` (else NaN-filled before each run)
+  std::vector<double> want;   // the CPU twin's result (outputs)
+  size_t count = 0;           // elements of an output that is not accumulated (its `values` may be empty)
+  double bf16_tolerance = 0;  // the bound of an activation output in bf16 mode
+  double fp32_tolerance = 0;  // the bound otherwise (fp32 mode; fp32/fp64 outputs in both modes); 0: kFp32Tolerance
+  bool exact = false;         // the CPU's bits expected: tolerance 0 in both modes
 };
 
 using OpLaunch = std::function<Status(const std::vector<void*>& device)>;

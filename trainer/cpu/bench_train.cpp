@@ -4,6 +4,8 @@
 // the RESULT lines printed here. On a machine shared with other jobs, run with OMP_WAIT_POLICY=passive (and the
 // same for the PyTorch side): OpenMP's default spin-waiting at every barrier collapses when cores are oversubscribed.
 //   golf-bench-train [--threads N] [--steps S] [--config cpu-small|baseline|all] [--batch B] [--seq T]
+//   golf-bench-train --backend cuda [--precision bf16|fp32] [--micro K] [--peak-tflops X] [...]: one GPU through the
+//   CUDA backend module (bench_train_cuda.cpp); defaults: baseline, B = 64, T = 1024, 8 micro-batches.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -14,6 +16,7 @@
 
 #include "args.h"         // defines: golf::cli::ArgParser
 #include "params/init.h"  // defines: params_init, rng_hash
+#include "bench_train_cuda.h"  // defines: bench_train_cuda
 #include "matmul.h"     // defines: threads_init, threads_count
 #include "model.h"      // defines: Activations, model_forward, model_backward, model_train_flops_per_token
 #include "optimizer.h"  // defines: OptimizerState, optimizer_step
@@ -110,18 +113,33 @@ static int bench_one(const BenchConfig& bc, int steps) {
 }
 
 int main(int argc, char** argv) {
-  int threads = 2, steps = 5, batch = 0, seq = 0;
-  std::string which = "all";
+  int threads = 2, steps = 5, batch = 0, seq = 0, micro = 8;
+  double peak_tflops = 989;  // H100/H200 SXM dense bf16
+  std::string which = "all", backend = "cpu", precision = "bf16";
   golf::cli::ArgParser args("golf-bench-train", "[--threads N] [--steps S] [--config cpu-small|baseline|all] "
-                            "[--batch B] [--seq T]",
+                            "[--batch B] [--seq T] [--backend cpu|cuda] [--precision bf16|fp32] [--micro K]",
                             "Training tokens/s of the CPU trainer (forward + backward + optimizer), medians over "
-                            "timed steps.");
+                            "timed steps; with --backend cuda, the CUDA backend's step on one GPU (default: the "
+                            "baseline, 8 micro-batches of 64 x 1024) with tokens/s and MFU.");
   args.threads(&threads, "OpenMP threads (default 2; 0: all cores)")
       .integer("--steps", &steps, 1, 1 << 20, "timed steps (default 5)", "S")
       .choice("--config", &which, {"cpu-small", "baseline", "all"}, "the model shape (default all)")
       .integer("--batch", &batch, 0, 1 << 20, "sequences per step (default 0: the config's)", "B")
-      .integer("--seq", &seq, 0, 1 << 20, "sequence length (default 0: the config's)", "T");
+      .integer("--seq", &seq, 0, 1 << 20, "sequence length (default 0: the config's)", "T")
+      .choice("--backend", &backend, {"cpu", "cuda"}, "where the math runs (default cpu)")
+      .choice("--precision", &precision, {"bf16", "fp32"}, "cuda: activation precision (default bf16)")
+      .integer("--micro", &micro, 1, 1 << 16, "cuda: micro-batches per step (default 8)", "K")
+      .real("--peak-tflops", &peak_tflops, 1, 1e6, "cuda: the GPU's dense bf16 peak for MFU (default 989)", "X");
   if (int rc = args.parse(argc, argv); rc >= 0) return rc;
+  if (backend == "cuda") {
+    // The challenge's step on one GPU: the baseline, 64 x 1024 per micro-batch, 8 micro-batches.
+    const std::string name = which == "all" ? "baseline" : which;
+    for (const BenchConfig& bc : bench_configs()) {
+      if (bc.name != name) continue;
+      return bench_train_cuda(bc.name, bc.model, batch > 0 ? batch : 64, seq > 0 ? seq : 1024, micro, steps,
+                              precision, peak_tflops);
+    }
+  }
   threads_init(threads);
   int rc = 0;
   for (BenchConfig bc : bench_configs()) {

@@ -7,12 +7,12 @@
 #include <string>
 #include <vector>
 
-#include "aligned_buffer.h"        // defines: AlignedBuffer
-#include "params/init.h"           // defines: InitOptions, params_init
-#include "params/param_io.h"       // defines: TensorFile, params_save
-#include "params/param_layout.h"   // defines: ParamLayout, ModelParams
-#include "model_config.h"          // defines: ModelConfig
-#include "status.h"                // defines: Status
+#include "aligned_buffer.h"       // defines: AlignedBuffer
+#include "model_config.h"         // defines: ModelConfig
+#include "params/init.h"          // defines: InitOptions, params_init
+#include "params/param_io.h"      // defines: TensorFile, params_save
+#include "params/param_layout.h"  // defines: ParamLayout, ModelParams
+#include "status.h"               // defines: Status
 
 namespace golf::train_cpu {
 

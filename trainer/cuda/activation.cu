@@ -29,8 +29,8 @@ template <typename T>
 Status activation_forward(T* out, const T* in, size_t n, float slope, cudaStream_t stream) {
   if (n == 0) return Status::Ok();
   if (!out || !in) return bad_launch("activation_forward", "null pointer");
-  activation_forward_kernel<T><<<elementwise_blocks((int64_t)n, kThreads), kThreads, 0, stream>>>(out, in, (int64_t)n,
-                                                                                                 slope);
+  activation_forward_kernel<T>
+      <<<elementwise_blocks((int64_t)n, kThreads), kThreads, 0, stream>>>(out, in, (int64_t)n, slope);
   GOLF_CUDA_CHECK(cudaGetLastError());
   return Status::Ok();
 }

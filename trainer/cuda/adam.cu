@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <string>
 
-#include "adam_math.h"    // defines: AdamScalars, adam_scalars, adam_step_size, adam_element
+#include "adam_math.h"   // defines: AdamScalars, adam_scalars, adam_step_size, adam_element
 #include "row_util.cuh"  // defines: bad_launch, elementwise_blocks
 
 namespace golf::train_cuda {

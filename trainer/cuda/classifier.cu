@@ -100,8 +100,8 @@ Status classifier_launch(const char* fn, T* logits, float* lse_out, const float*
 template <typename T>
 Status softcap_cross_entropy_forward(T* logits, float* lse, float* nll, double* loss, const int32_t* targets, int N,
                                      int V, float cap, cudaStream_t stream) {
-  return classifier_launch<T, 0>("softcap_cross_entropy_forward", logits, lse, nullptr, targets ? nll : nullptr,
-                                 loss, targets, N, V, cap, 0.0f, stream);
+  return classifier_launch<T, 0>("softcap_cross_entropy_forward", logits, lse, nullptr, targets ? nll : nullptr, loss,
+                                 targets, N, V, cap, 0.0f, stream);
 }
 
 template <typename T>
@@ -119,9 +119,9 @@ Status softcap_cross_entropy_fused(T* logits, float* lse, float* nll, double* lo
 }
 
 #define GOLF_CLASSIFIER_INSTANTIATE(T)                                                                                \
-  template Status softcap_cross_entropy_forward<T>(T*, float*, float*, double*, const int32_t*, int, int, float,     \
+  template Status softcap_cross_entropy_forward<T>(T*, float*, float*, double*, const int32_t*, int, int, float,      \
                                                    cudaStream_t);                                                     \
-  template Status softcap_cross_entropy_backward<T>(T*, const float*, const int32_t*, int, int, float, float,       \
+  template Status softcap_cross_entropy_backward<T>(T*, const float*, const int32_t*, int, int, float, float,         \
                                                     cudaStream_t);                                                    \
   template Status softcap_cross_entropy_fused<T>(T*, float*, float*, double*, const int32_t*, int, int, float, float, \
                                                  cudaStream_t);

@@ -14,6 +14,13 @@ namespace golf::train_cuda {
 template <typename T>
 Status encoder_forward(T* out, const int32_t* ids, const float* tok_emb, int N, int d, cudaStream_t stream);
 
+// The embedding and the first RMSNorm in one pass, one warp per token: out (N, d) of T = rms_norm(tok_emb[ids]),
+// rstd (N). The twin is the CPU model's encoder_forward → rms_norm_forward (in place, model.cpp); the norm reads the
+// fp32 table row, so nothing un-normalised is stored.
+template <typename T>
+Status encoder_rms_norm_forward(T* out, float* rstd, const int32_t* ids, const float* tok_emb, int N, int d, float eps,
+                                cudaStream_t stream);
+
 // The device copy of encoder_buckets_plan's output for the same ids.
 struct EncoderBuckets {
   const int32_t* order = nullptr;  // (N)

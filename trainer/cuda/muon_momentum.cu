@@ -81,8 +81,8 @@ Status muon_apply(float* param, const T* X, int rows, int cols, float lr, cudaSt
   if (rows < 1 || cols < 1) return bad_launch("muon_apply", "rows and cols must be >= 1");
   if (!param || !X) return bad_launch("muon_apply", "null pointer");
   const int64_t n = (int64_t)rows * cols;
-  muon_apply_kernel<T><<<elementwise_blocks(n, kMuonThreads), kMuonThreads, 0, stream>>>(
-      param, X, n, muon_step_scale(lr, rows, cols));
+  muon_apply_kernel<T>
+      <<<elementwise_blocks(n, kMuonThreads), kMuonThreads, 0, stream>>>(param, X, n, muon_step_scale(lr, rows, cols));
   GOLF_CUDA_CHECK(cudaGetLastError());
   return Status::Ok();
 }

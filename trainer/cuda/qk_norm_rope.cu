@@ -18,8 +18,8 @@ constexpr int kLanesPerRow = kQkMaxHeadDim / 32;
 
 template <typename T>
 __global__ void __launch_bounds__(kWarps * 32)
-    qk_forward_kernel(T* out, T* y, float* rstd, const T* in, const float* gain, const float* cos_t,
-                      const float* sin_t, int64_t rows, int T_, int heads, int hd, int rd, float eps) {
+    qk_forward_kernel(T* out, T* y, float* rstd, const T* in, const float* gain, const float* cos_t, const float* sin_t,
+                      int64_t rows, int T_, int heads, int hd, int rd, float eps) {
   __shared__ float stage[kWarps][kQkMaxHeadDim];
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int64_t row = (int64_t)blockIdx.x * kWarps + warp;
@@ -126,8 +126,7 @@ __global__ void qk_gain_finish_kernel(float* dgain, const double* partial, int c
 
 Status check(const char* fn, int N, int T_, int heads, int hd, int rd) {
   if (N < 0 || T_ < 1 || heads < 1) return bad_launch(fn, "N must be >= 0, T and heads >= 1");
-  if (hd < 1 || hd > kQkMaxHeadDim)
-    return bad_launch(fn, "hd must lie in [1, " + std::to_string(kQkMaxHeadDim) + "]");
+  if (hd < 1 || hd > kQkMaxHeadDim) return bad_launch(fn, "hd must lie in [1, " + std::to_string(kQkMaxHeadDim) + "]");
   if (rd < 0 || rd > hd || rd % 2 != 0) return bad_launch(fn, "rd must be even and in [0, hd]");
   return Status::Ok();
 }
@@ -143,8 +142,8 @@ Status qk_norm_rope_forward(T* out, T* y, float* rstd, const T* in, const float*
   if (!out || !y || !rstd || !in || (rd > 0 && (!cos_t || !sin_t)))
     return bad_launch("qk_norm_rope_forward", "null pointer");
   const int64_t rows = (int64_t)N * heads;
-  qk_forward_kernel<T><<<(unsigned)ceil_div(rows, kWarps), kWarps * 32, 0, stream>>>(out, y, rstd, in, gain, cos_t,
-                                                                                     sin_t, rows, T_, heads, hd, rd, eps);
+  qk_forward_kernel<T><<<(unsigned)ceil_div(rows, kWarps), kWarps * 32, 0, stream>>>(
+      out, y, rstd, in, gain, cos_t, sin_t, rows, T_, heads, hd, rd, eps);
   GOLF_CUDA_CHECK(cudaGetLastError());
   return Status::Ok();
 }
@@ -169,19 +168,18 @@ Status qk_norm_rope_backward(T* din, float* dgain, const T* dout, const T* y, co
   const int chunks = colsum_chunks(N);
   double* partial = scratch + rows;
   qk_gain_chunks_kernel<<<(unsigned)ceil_div((int64_t)chunks * heads, 256), 256, 0, stream>>>(partial, scratch, N,
-                                                                                             heads);
+                                                                                              heads);
   GOLF_CUDA_CHECK(cudaGetLastError());
   qk_gain_finish_kernel<<<(unsigned)ceil_div(heads, 32), 32, 0, stream>>>(dgain, partial, chunks, heads);
   GOLF_CUDA_CHECK(cudaGetLastError());
   return Status::Ok();
 }
 
-#define GOLF_QK_INSTANTIATE(T)                                                                                      \
-  template Status qk_norm_rope_forward<T>(T*, T*, float*, const T*, const float*, const float*, const float*, int, \
-                                          int, int, int, int, float, cudaStream_t);                                 \
-  template Status qk_norm_rope_backward<T>(T*, float*, const T*, const T*, const float*, const float*,             \
-                                           const float*, const float*, int, int, int, int, int, double*,           \
-                                           cudaStream_t);
+#define GOLF_QK_INSTANTIATE(T)                                                                                       \
+  template Status qk_norm_rope_forward<T>(T*, T*, float*, const T*, const float*, const float*, const float*, int,   \
+                                          int, int, int, int, float, cudaStream_t);                                  \
+  template Status qk_norm_rope_backward<T>(T*, float*, const T*, const T*, const float*, const float*, const float*, \
+                                           const float*, int, int, int, int, int, double*, cudaStream_t);
 GOLF_QK_INSTANTIATE(float)
 GOLF_QK_INSTANTIATE(bf16)
 

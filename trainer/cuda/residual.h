@@ -11,7 +11,8 @@
 
 namespace golf::train_cuda {
 
-// Doubles of scratch colsum_mul_add (and the backward launchers here) need for (rows, cols).
+// Doubles of scratch colsum_mul_add and the backward launchers here need for (rows, cols): the partial sums of two
+// column sums (resid_mix_backward does both of its sums in one pass).
 size_t colsum_scratch_doubles(int rows, int cols);
 
 // acc (cols) += Σ_rows a⊙b; a, b (rows, cols).

@@ -8,7 +8,9 @@
 namespace golf::train_cuda {
 
 // out = mix0·x + mix1·x0
-GOLF_HD float resid_mix_value(float mix0, float x, float mix1, float x0) { return add_rn(mul_rn(mix0, x), mul_rn(mix1, x0)); }
+GOLF_HD float resid_mix_value(float mix0, float x, float mix1, float x0) {
+  return add_rn(mul_rn(mix0, x), mul_rn(mix1, x0));
+}
 // out = x + scale·y
 GOLF_HD float scaled_add_value(float x, float scale, float y) { return add_rn(x, mul_rn(scale, y)); }
 // A gradient scaled per channel: g·scale (dx of resid_mix, dy of scaled_add) ...

@@ -12,7 +12,7 @@ namespace {
 constexpr int kWarpsPerBlock = 8;
 
 template <typename T>
-__global__ void __launch_bounds__(kWarpsPerBlock * kRowLanes)
+__global__ void __launch_bounds__(kWarpsPerBlock* kRowLanes)
     rms_norm_forward_kernel(T* out, float* rstd, const T* in, int rows, int cols, float eps) {
   const int64_t row = (int64_t)blockIdx.x * kWarpsPerBlock + threadIdx.x / kRowLanes;
   const int lane = threadIdx.x % kRowLanes;
@@ -30,7 +30,7 @@ __global__ void __launch_bounds__(kWarpsPerBlock * kRowLanes)
 }
 
 template <typename T>
-__global__ void __launch_bounds__(kWarpsPerBlock * kRowLanes)
+__global__ void __launch_bounds__(kWarpsPerBlock* kRowLanes)
     rms_norm_backward_kernel(T* din, const T* dout, const T* y, const float* rstd, int rows, int cols,
                              bool accumulate) {
   const int64_t row = (int64_t)blockIdx.x * kWarpsPerBlock + threadIdx.x / kRowLanes;

@@ -10,12 +10,12 @@ namespace golf::train_cuda {
 // One term of a row's sum of squares / dot product: exact in double.
 GOLF_HD double rms_term(float a, float b) { return (double)a * (double)b; }
 // rstd = 1 / sqrt(mean(x²) + eps), from the row's sum of squares (the CPU twin's expression and rounding).
-GOLF_HD float rms_rstd(double sum_sq, int cols, float eps) {
-  return 1.0f / sqrtf((float)(sum_sq / cols) + eps);
-}
+GOLF_HD float rms_rstd(double sum_sq, int cols, float eps) { return 1.0f / sqrtf((float)(sum_sq / cols) + eps); }
 // The backward's row term m = Σ dy·y / cols.
 GOLF_HD float rms_mean_dot(double dot, int cols) { return (float)(dot / cols); }
 // din = rstd·(dy − y·m), rounded as the CPU twin rounds it.
-GOLF_HD float rms_backward_value(float dy, float y, float m, float rstd) { return mul_rn(rstd, sub_rn(dy, mul_rn(y, m))); }
+GOLF_HD float rms_backward_value(float dy, float y, float m, float rstd) {
+  return mul_rn(rstd, sub_rn(dy, mul_rn(y, m)));
+}
 
 }  // namespace golf::train_cuda

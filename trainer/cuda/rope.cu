@@ -1,11 +1,11 @@
 // rope.cu: the kernels of rope.h. RoPE: one thread per (row, head, pair or pass-through dim), rope_math.h's
-// mapping. q gain: an element kernel; its gradient sums dout·in per column over chunks of rows (colsum.cuh), then
-// one thread per head adds its chunks in order and, within a chunk, its hd columns in order.
+// mapping. q gain: an element kernel; its backward sums dout·in per column over chunks of rows (colsum.cuh), writing
+// din on the same pass, then one thread per head adds its chunks in order and, within a chunk, its hd columns.
 #include "rope.h"
 
 #include "colsum.cuh"    // defines: colsum_partial
 #include "rope_math.h"   // defines: rope_pair, rope_threads_per_head, head_gain_value
-#include "row_util.cuh"   // defines: to_float, from_float, bad_launch, elementwise_blocks
+#include "row_util.cuh"  // defines: to_float, from_float, bad_launch, elementwise_blocks
 
 namespace golf::train_cuda {
 namespace {
@@ -13,9 +13,8 @@ namespace {
 constexpr int kThreads = 256;
 
 template <typename T>
-__global__ void __launch_bounds__(kThreads)
-    rope_kernel(T* out, const T* in, const float* cos_t, const float* sin_t, int64_t n, int T_, int heads, int hd,
-                int rd, float sign) {
+__global__ void __launch_bounds__(kThreads) rope_kernel(T* out, const T* in, const float* cos_t, const float* sin_t,
+                                                        int64_t n, int T_, int heads, int hd, int rd, float sign) {
   const int per_head = rope_threads_per_head(hd, rd), half = rd / 2;
   for (int64_t i = (int64_t)blockIdx.x * kThreads + threadIdx.x; i < n; i += (int64_t)gridDim.x * kThreads) {
     const int64_t head_row = i / per_head;  // row·heads + head
@@ -41,6 +40,17 @@ __global__ void __launch_bounds__(kThreads)
   for (int64_t i = (int64_t)blockIdx.x * kThreads + threadIdx.x; i < n; i += (int64_t)gridDim.x * kThreads)
     out[i] = from_float<T>(head_gain_value(to_float(in[i]), gain[(i / hd) % heads]));
 }
+
+// q gain's element gradient din = dout·gain[h], run inside the column sum of dgain's stage 1.
+template <typename T>
+struct HeadGainGrad {
+  T* din;
+  const float* gain;
+  int hd;
+  __device__ void operator()(int64_t i, int c, float g) const {
+    din[i] = from_float<T>(head_gain_value(g, gain[c / hd]));
+  }
+};
 
 // dgain[h] += Σ_chunks Σ_{i < hd} partial[chunk, h·hd + i], in that order.
 __global__ void head_gain_finish_kernel(float* dgain, const double* partial, int chunks, int heads, int hd) {
@@ -69,8 +79,8 @@ Status rope_launch(const char* fn, T* out, const T* in, const float* cos_t, cons
   const int per_head = rope_threads_per_head(hd, rd);
   const int64_t n = (int64_t)N * heads * per_head;
   if (n == 0 || (out == in && rd == 0)) return Status::Ok();
-  rope_kernel<T><<<elementwise_blocks(n, kThreads), kThreads, 0, stream>>>(out, in, cos_t, sin_t, n, T_, heads, hd,
-                                                                            rd, sign);
+  rope_kernel<T>
+      <<<elementwise_blocks(n, kThreads), kThreads, 0, stream>>>(out, in, cos_t, sin_t, n, T_, heads, hd, rd, sign);
   GOLF_CUDA_CHECK(cudaGetLastError());
   return Status::Ok();
 }
@@ -105,25 +115,25 @@ size_t head_gain_scratch_doubles(int N, int heads, int hd) {
 }
 
 template <typename T>
-Status head_gain_backward(T* din, float* dgain, const T* dout, const T* in, const float* gain, int N, int heads,
-                          int hd, double* scratch, cudaStream_t stream) {
+Status head_gain_backward(T* din, float* dgain, const T* dout, const T* in, const float* gain, int N, int heads, int hd,
+                          double* scratch, cudaStream_t stream) {
   GOLF_RETURN_IF_ERROR(check_heads("head_gain_backward", N, heads, hd));
   if (colsum_chunks(N) > 65535) return bad_launch("head_gain_backward", "N exceeds the grid limit");
   if (N == 0) return Status::Ok();
   if (!din || !dgain || !dout || !in || !gain || !scratch) return bad_launch("head_gain_backward", "null pointer");
-  GOLF_RETURN_IF_ERROR(colsum_partial<T>(scratch, dout, in, N, heads * hd, stream));
+  // One pass: the column sums of dout·in, and din = dout·gain on the element just read (din may alias dout).
+  GOLF_RETURN_IF_ERROR(colsum_partial<T>(scratch, dout, in, N, heads * hd, stream, HeadGainGrad<T>{din, gain, hd}));
   head_gain_finish_kernel<<<(unsigned)ceil_div(heads, 32), 32, 0, stream>>>(dgain, scratch, colsum_chunks(N), heads,
-                                                                           hd);
+                                                                            hd);
   GOLF_CUDA_CHECK(cudaGetLastError());
-  // din = dout·gain after the sum has read dout (din may alias it).
-  return head_gain_forward<T>(din, dout, gain, N, heads, hd, stream);
+  return Status::Ok();
 }
 
 #define GOLF_ROPE_INSTANTIATE(T)                                                                                     \
   template Status rope_forward<T>(T*, const T*, const float*, const float*, int, int, int, int, int, cudaStream_t);  \
   template Status rope_backward<T>(T*, const T*, const float*, const float*, int, int, int, int, int, cudaStream_t); \
   template Status head_gain_forward<T>(T*, const T*, const float*, int, int, int, cudaStream_t);                     \
-  template Status head_gain_backward<T>(T*, float*, const T*, const T*, const float*, int, int, int, double*,         \
+  template Status head_gain_backward<T>(T*, float*, const T*, const T*, const float*, int, int, int, double*,        \
                                         cudaStream_t);
 GOLF_ROPE_INSTANTIATE(float)
 GOLF_ROPE_INSTANTIATE(bf16)

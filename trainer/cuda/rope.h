@@ -28,7 +28,7 @@ Status head_gain_forward(T* out, const T* in, const float* gain, int N, int head
 size_t head_gain_scratch_doubles(int N, int heads, int hd);
 // dgain (heads) += Σ dout·in; din = dout·gain (din may alias dout).
 template <typename T>
-Status head_gain_backward(T* din, float* dgain, const T* dout, const T* in, const float* gain, int N, int heads,
-                          int hd, double* scratch, cudaStream_t stream);
+Status head_gain_backward(T* din, float* dgain, const T* dout, const T* in, const float* gain, int N, int heads, int hd,
+                          double* scratch, cudaStream_t stream);
 
 }  // namespace golf::train_cuda

@@ -8,8 +8,8 @@
 
 namespace golf::train_cuda {
 
-// a·b, a + b, a − b, a / b, √a rounded once each (correctly rounded) (never fused), on the device as on the host (the host build is ISO C++17,
-// where GCC does not contract).
+// a·b, a + b, a − b, a / b, √a rounded once each (correctly rounded) (never fused), on the device as on the host (the
+// host build is ISO C++17, where GCC does not contract).
 GOLF_HD float mul_rn(float a, float b) {
 #if defined(__CUDA_ARCH__)
   return __fmul_rn(a, b);

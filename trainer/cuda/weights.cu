@@ -26,7 +26,7 @@ Status ema_update(float* ema, const float* param, size_t n, float decay, cudaStr
   if (n == 0) return Status::Ok();
   if (!ema || !param) return bad_launch("ema_update", "null pointer");
   ema_kernel<<<elementwise_blocks((int64_t)n, kThreads), kThreads, 0, stream>>>(ema, param, (int64_t)n, decay,
-                                                                                  1.0f - decay);
+                                                                                1.0f - decay);
   GOLF_CUDA_CHECK(cudaGetLastError());
   return Status::Ok();
 }

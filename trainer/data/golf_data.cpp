@@ -40,9 +40,9 @@ int run_tokenize(int argc, char** argv) {
       "Tokenizing runs on several threads; the output is byte-identical for any thread count.\n"
       "\n"
       "Inputs (by file name): .jsonl/.json/.ndjson are JSON lines, one document per non-blank line, its text in the\n"
-      "field --text-field; any other file is plain text, one document per block of non-blank lines (joined by \"\\n\";\n"
-      "a trailing \"\\r\" is dropped from each line; blank = only spaces, tabs, \\r, \\f, \\v), or one per\n"
-      "non-blank line with --doc-per-line.\n");
+      "field --text-field; any other file is plain text, one document per block of non-blank lines (joined by\n"
+      "\"\\n\"; a trailing \"\\r\" is dropped from each line; blank = only spaces, tabs, \\r, \\f, \\v), or one\n"
+      "per non-blank line with --doc-per-line.\n");
   args.text("--tokenizer", &options.tokenizer_path, "SentencePiece .model, or a .golf file with a TOKN section",
             "PATH").required()
       .texts("--input", &options.inputs, "a corpus file; repeat for several").required()

@@ -210,10 +210,11 @@ Status train_tokenizer(const TrainTokenizerOptions& options, TrainTokenizerRepor
     // "Vocabulary size is smaller than required_chars. 300 vs 340. Increase vocab_size or decrease
     // character_coverage with --character_coverage option." names flags golf-data does not have: say ours.
     const std::string why = trained.ToString();
-    const size_t at = why.find("smaller than required_chars. ");
+    const char* kSmaller = "smaller than required_chars. ";
+    const size_t at = why.find(kSmaller);
     int asked = 0, needed = 0;
     if (at != std::string::npos &&
-        std::sscanf(why.c_str() + at + std::strlen("smaller than required_chars. "), "%d vs %d", &asked, &needed) == 2) {
+        std::sscanf(why.c_str() + at + std::strlen(kSmaller), "%d vs %d", &asked, &needed) == 2) {
       return Status(StatusCode::invalid_argument,
                     "--vocab-size " + std::to_string(asked) + " is too small for this corpus: its characters (at "
                     "0.999 coverage), the 4 special pieces and the 256 byte pieces need " + std::to_string(needed) +

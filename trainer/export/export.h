@@ -11,11 +11,11 @@
 #include <utility>
 #include <vector>
 
+#include "dtype.h"                // defines: Dtype, Codec
 #include "params/param_layout.h"  // defines: train_cpu::ParamLayout
-#include "dtype.h"           // defines: Dtype, Codec
-#include "quant.h"           // defines: QuantError
+#include "quant.h"                // defines: QuantError
 #include "status.h"
-#include "tokenizer_data.h"  // defines: TokenizerData
+#include "tokenizer_data.h"       // defines: TokenizerData
 
 namespace golf::train_export {
 

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "aligned_buffer.h"
+#include "export.h"               // defines: ExportProvenance
 #include "params/param_layout.h"  // defines: train_cpu::ParamLayout
-#include "export.h"          // defines: ExportProvenance
 #include "status.h"
 #include "tokenizer_data.h"
 

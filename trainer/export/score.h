@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "model_weights.h"        // defines: ComputeMode
 #include "params/param_layout.h"  // defines: train_cpu::ParamLayout
-#include "model_weights.h"   // defines: ComputeMode
 #include "status.h"
-#include "tokenizer_data.h"  // defines: TokenizerData
+#include "tokenizer_data.h"       // defines: TokenizerData
 
 namespace golf::train_export {
 

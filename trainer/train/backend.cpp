@@ -6,14 +6,18 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "cpu_backend.h"  // defines: make_cpu_backend, cpu_backend_memory_plan
+#include "backend_module.h"  // defines: cuda_module_candidates, backend_module_create
+#include "cpu_backend.h"     // defines: make_cpu_backend, cpu_backend_memory_plan
 #include "text_format.h"  // defines: strprintf
 
 namespace golf::train {
 
 bool cuda_backend_built() {
-  // No CUDA trainer module exists in this tree yet (trainer/cuda holds kernels only).
+#ifdef GOLF_HAVE_CUDA_TRAINER
+  return true;  // libgolf-train-cuda.so was built beside golf-train (backend_module.h)
+#else
   return false;
+#endif
 }
 
 size_t host_memory_available() {
@@ -60,8 +64,16 @@ int ranks_on_this_machine() {
 
 Status make_train_backend(const BackendSetup& setup, std::unique_ptr<TrainBackend>* out) {
   if (setup.backend == "cuda") {
-    return Status(StatusCode::unsupported,
-                  "--backend cuda: golf-train was built without the CUDA trainer (use --backend cpu)");
+    if (!cuda_backend_built())
+      return Status(StatusCode::unsupported,
+                    "--backend cuda: golf-train was built without the CUDA trainer (use --backend cpu)");
+    // The module plans and checks device memory itself (its MemoryReport is the device's).
+    Status st;
+    for (const std::string& path : cuda_module_candidates()) {
+      st = backend_module_create(path, setup, out);
+      if (st.ok() || st.message().find("cannot load") == std::string::npos) return st;  // found: its answer
+    }
+    return st;
   }
   if (setup.backend != "cpu")
     return Status(StatusCode::invalid_argument, "--backend " + setup.backend + ": expected cpu or cuda");

@@ -5,6 +5,9 @@
 // guards against loading a module from another build.
 #pragma once
 #include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "backend.h"  // defines: BackendSetup, TrainBackend
 
@@ -20,3 +23,16 @@ typedef const char* (*golf_train_cuda_abi_fn)();
 typedef int (*golf_train_cuda_create_fn)(const golf::train::BackendSetup* setup, golf::train::TrainBackend** out,
                                          char* err, size_t err_len);
 }
+
+namespace golf::train {
+
+// Where golf-train looks for the module: $GOLF_TRAIN_CUDA_MODULE when set, else the path this build put it at
+// (the build tree, or the install's library directory), else the bare name (the dynamic linker's search path).
+std::vector<std::string> cuda_module_candidates();
+
+// Loads the module at `path` (dlopen; it stays loaded for the life of the process), checks its ABI tag against
+// GOLF_TRAIN_CUDA_ABI and builds the backend. A missing module, missing symbols or another ABI are refused with a
+// message that names the path, what is wrong and what to do; the module's own errors come back as its Status.
+Status backend_module_create(const std::string& path, const BackendSetup& setup, std::unique_ptr<TrainBackend>* out);
+
+}  // namespace golf::train

@@ -19,12 +19,12 @@
 #include <string>
 #include <vector>
 
-#include "cpu/optimizer.h"     // defines: OptimizerState
-#include "cpu/params.h"        // defines: ParamStore
-#include "loader.h"            // defines: data::LoaderState
-#include "model_config.h"      // defines: ModelConfig
-#include "params/param_io.h"   // defines: TensorFile, TensorRef
-#include "status.h"            // defines: Status
+#include "cpu/optimizer.h"    // defines: OptimizerState
+#include "cpu/params.h"       // defines: ParamStore
+#include "loader.h"           // defines: data::LoaderState
+#include "model_config.h"     // defines: ModelConfig
+#include "params/param_io.h"  // defines: TensorFile, TensorRef
+#include "status.h"           // defines: Status
 
 namespace golf::train {
 
@@ -49,7 +49,8 @@ std::string checkpoint_file_name(int64_t step);
 // Writes the checkpoint of `meta.step` into dir (created if needed), updates dir/latest, keeps the newest `keep`
 // checkpoints. *path_out = the file written. `state` and `state_metadata` are a backend's checkpoint_refs (at least
 // golf.adam_step); `config` is the model's.
-Status checkpoint_write(const std::string& dir, const ModelConfig& config, const std::vector<train_cpu::TensorRef>& state,
+Status checkpoint_write(const std::string& dir, const ModelConfig& config,
+                        const std::vector<train_cpu::TensorRef>& state,
                         const std::map<std::string, std::string>& state_metadata, const CheckpointMeta& meta, int keep,
                         std::string* path_out);
 // The same for the CPU trainer's ParamStore and OptimizerState directly.

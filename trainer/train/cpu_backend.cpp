@@ -68,10 +68,12 @@ class CpuBackend final : public TrainBackend {
     GOLF_RETURN_IF_ERROR(train_cpu::optimizer_init(ps_.layout, setup_.optimizer, &opt_));
     Status st = train_cpu::activations_init(setup_.model, setup_.train_rows, setup_.seq_len, &train_acts_, true);
     if (!st.ok()) {
-      return st.prefix("activations for a micro-batch of " + std::to_string((int64_t)setup_.train_rows * setup_.seq_len) +
+      const int64_t tokens = (int64_t)setup_.train_rows * setup_.seq_len;
+      return st.prefix("activations for a micro-batch of " + std::to_string(tokens) +
                        " tokens: raise --grad-accum to make it smaller: ");
     }
-    GOLF_RETURN_IF_ERROR(train_cpu::activations_init(setup_.model, setup_.eval_rows, setup_.seq_len, &eval_acts_, false));
+    GOLF_RETURN_IF_ERROR(
+        train_cpu::activations_init(setup_.model, setup_.eval_rows, setup_.seq_len, &eval_acts_, false));
     if (ema_on()) {
       // Parameters only: the EMA weights are read by forwards, never differentiated.
       ema_.layout = ps_.layout;

@@ -159,7 +159,8 @@ Status validate_options(const TrainOptions& o) {
     return fail("--schedule wallclock needs --max-wallclock-seconds > 0");
   if (o.backend == "cuda" && !cuda_backend_built())
     return fail("--backend cuda: golf-train was built without the CUDA trainer (use --backend cpu)");
-  if (!o.device.empty() && o.backend != "cuda") return fail("--device " + o.device + ": only --backend cuda has devices");
+  if (!o.device.empty() && o.backend != "cuda")
+    return fail("--device " + o.device + ": only --backend cuda has devices");
   if (!o.device.empty() && (o.device.compare(0, 5, "cuda:") != 0 || o.device.size() == 5 ||
                             o.device.find_first_not_of("0123456789", 5) != std::string::npos))
     return fail("--device " + o.device + ": expected cuda:N");

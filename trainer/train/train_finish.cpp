@@ -6,9 +6,9 @@
 #include <filesystem>
 #include <vector>
 
+#include "loss_plot.h"        // defines: write_loss_plot
 #include "params/param_io.h"  // defines: params_save
-#include "loss_plot.h"     // defines: write_loss_plot
-#include "text_format.h"   // defines: strprintf
+#include "text_format.h"      // defines: strprintf
 #include "train_run.h"
 
 #include "pipeline.h"  // defines: train_export::export_and_score, ArtifactSummary, print_artifact_summary

@@ -10,16 +10,16 @@
 
 #include <unistd.h>  // access
 
-#include "build_revision.h"  // defines: cli::build_revision
-#include "checkpoint.h"     // defines: checkpoint_read, checkpoint_restore, checkpoint_resolve
-#include "cpu/matmul.h"     // defines: threads_init, threads_count
-#include "params/param_io.h"  // defines: TensorFile
-#include "manifest.h"       // defines: data::read_manifest
-#include "mapped_file.h"    // defines: read_file_bytes
-#include "recipes.h"        // defines: train_export::ExportRecipe
-#include "sha256.h"         // defines: data::sha256_hex
+#include "build_revision.h"    // defines: cli::build_revision
+#include "checkpoint.h"        // defines: checkpoint_read, checkpoint_restore, checkpoint_resolve
+#include "cpu/matmul.h"        // defines: threads_init, threads_count
+#include "manifest.h"          // defines: data::read_manifest
+#include "mapped_file.h"       // defines: read_file_bytes
+#include "params/param_io.h"   // defines: TensorFile
+#include "recipes.h"           // defines: train_export::ExportRecipe
+#include "sha256.h"            // defines: data::sha256_hex
+#include "text_format.h"       // defines: strprintf
 #include "tokenizer_source.h"  // defines: load_tokenizer_data
-#include "text_format.h"    // defines: strprintf
 #include "train_run.h"
 
 namespace golf::train {
@@ -278,7 +278,8 @@ void log_header(TrainRun* run, const std::vector<std::string>& changed, const Ch
   log.line(strprintf("batch: %lld tokens/step = %d ranks x %d micro-steps x %lld seqs x %d; activations %.0f MB, "
                      "validation arena %.0f MB",
                      (long long)run->step_tokens, run->comm->world_size(), run->grad_accum,
-                     (long long)(run->local_tokens / o.seq_len), o.seq_len, memory_item(run->memory, "activations") / 1e6,
+                     (long long)(run->local_tokens / o.seq_len), o.seq_len,
+                     memory_item(run->memory, "activations") / 1e6,
                      memory_item(run->memory, "eval activations") / 1e6));
   log.line(strprintf("schedule: %s, iterations %lld, max_wallclock_seconds %s, warmdown_iters %lld, warmdown_frac %s",
                      schedule_kind_name(o.effective_schedule()), (long long)o.iterations,

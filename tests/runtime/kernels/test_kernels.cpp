@@ -2,7 +2,7 @@
 // against an fp64 model of SPEC.md §5.2 written here independently, and against the scalar path: activation
 // quantization bit-exact, quantized matmuls for every dtype × group size × odd shapes × 1-3 threads, fp32
 // matmuls, quantized weights × fp32 activations (test_f32act.cpp), the thread pool and argument checks. A plain program with its own CHECK macros (no GoogleTest) so the
-// same source runs cross-compiled under qemu-aarch64 (see run_aarch64.sh).
+// same source runs cross-compiled under qemu-aarch64 (tests/aarch64/check_aarch64.sh).
 //
 // Options: --require a,b   fail unless these paths ran (default on Linux: what /proc/cpuinfo says the CPU has)
 //          --forbid a,b    fail if these paths ran (checks detection on a CPU without them)

@@ -14,12 +14,12 @@
 #include <string>
 #include <vector>
 
-#include "params/init.h"
 #include "cpu/matmul.h"
 #include "cpu/model.h"
 #include "cpu/optimizer.h"
-#include "params/param_io.h"
 #include "cpu/params.h"
+#include "params/init.h"
+#include "params/param_io.h"
 
 using namespace golf;
 using namespace golf::train_cpu;

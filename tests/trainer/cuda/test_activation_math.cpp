@@ -5,9 +5,9 @@
 
 #include <vector>
 
-#include "cpu/layers.h"             // defines: train_cpu::activation_*
-#include "cuda/activation_math.h"   // defines: activation_value, activation_neg_factor, activation_grad
-#include "rows_emulation.h"         // defines: normal, bits_equal
+#include "cpu/layers.h"            // defines: train_cpu::activation_*
+#include "cuda/activation_math.h"  // defines: activation_value, activation_neg_factor, activation_grad
+#include "rows_emulation.h"        // defines: normal, bits_equal
 
 using namespace golf::train_cuda;
 using namespace golf::rows_test;

@@ -10,9 +10,9 @@
 #include <random>
 #include <vector>
 
-#include "cpu/layers.h"              // defines: train_cpu::softcap_cross_entropy_*
-#include "cuda/classifier_math.h"    // defines: softcap_*, ce_*, kCls*
-#include "rows_emulation.h"          // defines: butterfly_sum, normal, rel_error
+#include "cpu/layers.h"            // defines: train_cpu::softcap_cross_entropy_*
+#include "cuda/classifier_math.h"  // defines: softcap_*, ce_*, kCls*
+#include "rows_emulation.h"        // defines: butterfly_sum, normal, rel_error
 
 using namespace golf::train_cuda;
 using namespace golf::rows_test;

@@ -8,12 +8,12 @@
 #include <cstdint>
 #include <vector>
 
-#include "cpu/adam.h"                   // defines: train_cpu::adam_update
-#include "cpu/muon.h"                   // defines: train_cpu::muon_update, MuonScratch, kMuonNormEps
-#include "cuda/adam_math.h"             // defines: adam_scalars, adam_step_size, adam_element
-#include "cuda/muon_momentum_math.h"    // defines: muon_*, kMuonThreads
-#include "cuda/weights_math.h"          // defines: ema_value
-#include "rows_emulation.h"             // defines: butterfly_sum, normal, rel_error, bits_equal
+#include "cpu/adam.h"                 // defines: train_cpu::adam_update
+#include "cpu/muon.h"                 // defines: train_cpu::muon_update, MuonScratch, kMuonNormEps
+#include "cuda/adam_math.h"           // defines: adam_scalars, adam_step_size, adam_element
+#include "cuda/muon_momentum_math.h"  // defines: muon_*, kMuonThreads
+#include "cuda/weights_math.h"        // defines: ema_value
+#include "rows_emulation.h"           // defines: butterfly_sum, normal, rel_error, bits_equal
 
 using namespace golf::train_cuda;
 using namespace golf::rows_test;

@@ -7,10 +7,10 @@
 #include <algorithm>
 #include <vector>
 
-#include "cpu/layers.h"           // defines: train_cpu::rms_norm_*, encoder_*
-#include "cuda/encoder_math.h"    // defines: encoder_buckets_plan, encoder_grad_add
-#include "cuda/rms_norm_math.h"   // defines: rms_term, rms_rstd, rms_mean_dot, rms_backward_value
-#include "rows_emulation.h"       // defines: warp_row_sum, normal, rel_error, bits_equal
+#include "cpu/layers.h"          // defines: train_cpu::rms_norm_*, encoder_*
+#include "cuda/encoder_math.h"   // defines: encoder_buckets_plan, encoder_grad_add
+#include "cuda/rms_norm_math.h"  // defines: rms_term, rms_rstd, rms_mean_dot, rms_backward_value
+#include "rows_emulation.h"      // defines: warp_row_sum, normal, rel_error, bits_equal
 
 using namespace golf::train_cuda;
 using namespace golf::rows_test;
@@ -131,6 +131,26 @@ TEST(EncoderMath, BucketedBackwardEqualsTheCpuBitForBit) {
       *dst = acc;
     }
   EXPECT_TRUE(bits_equal(gpu, cpu));
+}
+
+TEST(EncoderMath, FusedEmbeddingNormMatchesTheCpuComposition) {
+  // encoder_rms_norm_forward: one warp per token over the fp32 table row; the CPU gathers, then normalises in place.
+  const int V = 37, d = 100, N = 300;
+  const float eps = 1e-6f;
+  const std::vector<float> table = normal((size_t)V * d, 20, 0.5f);
+  std::vector<int32_t> ids(N);
+  for (int n = 0; n < N; n++) ids[n] = (n * 7 + n / 3) % V;
+  std::vector<float> cpu((size_t)N * d), r_cpu(N), gpu((size_t)N * d), r_gpu(N);
+  tc::encoder_forward(cpu.data(), ids.data(), table.data(), N, d);
+  tc::rms_norm_forward(cpu.data(), r_cpu.data(), cpu.data(), N, d, eps);
+  for (int n = 0; n < N; n++) {
+    const float* x = table.data() + (size_t)ids[n] * d;
+    const float st = rms_rstd(warp_row_sum<double>(d, [&](int c) { return rms_term(x[c], x[c]); }), d, eps);
+    r_gpu[n] = st;
+    for (int c = 0; c < d; c++) gpu[(size_t)n * d + c] = mul_rn(x[c], st);
+  }
+  EXPECT_LE(rel_error(gpu, cpu), 1e-7);
+  EXPECT_LE(rel_error(r_gpu, r_cpu), 1e-7);
 }
 
 }  // namespace

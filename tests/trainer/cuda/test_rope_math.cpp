@@ -6,11 +6,11 @@
 
 #include <vector>
 
-#include "cpu/layers.h"        // defines: train_cpu::rope_*, head_gain_*
-#include "cuda/rms_norm_math.h"  // defines: rms_term, rms_rstd, rms_mean_dot, rms_backward_value
-#include "cuda/rope_math.h"    // defines: rope_pair, rope_element, rope_threads_per_head, head_gain_value
+#include "cpu/layers.h"          // defines: train_cpu::rope_*, head_gain_*
 #include "cuda/residual_math.h"  // defines: colsum_term, colsum_finish
-#include "rows_emulation.h"    // defines: normal, rel_error, bits_equal
+#include "cuda/rms_norm_math.h"  // defines: rms_term, rms_rstd, rms_mean_dot, rms_backward_value
+#include "cuda/rope_math.h"      // defines: rope_pair, rope_element, rope_threads_per_head, head_gain_value
+#include "rows_emulation.h"      // defines: normal, rel_error, bits_equal
 
 using namespace golf::train_cuda;
 using namespace golf::rows_test;
@@ -19,8 +19,8 @@ namespace tc = golf::train_cpu;
 namespace {
 
 // The kernel's threads over (row, head, p), in place on x.
-void emulate_rope(std::vector<float>* x, const std::vector<float>& cos_t, const std::vector<float>& sin_t, int N,
-                  int T, int heads, int hd, int rd, float sign) {
+void emulate_rope(std::vector<float>* x, const std::vector<float>& cos_t, const std::vector<float>& sin_t, int N, int T,
+                  int heads, int hd, int rd, float sign) {
   const int half = rd / 2, per_head = rope_threads_per_head(hd, rd);
   for (int64_t i = 0; i < (int64_t)N * heads * per_head; i++) {
     const int64_t head_row = i / per_head, base = head_row * hd;
@@ -153,9 +153,8 @@ TEST(QkNormRopeMath, FusedRowsMatchTheCpuComposition) {
             const float* yr = y.data() + (size_t)r * s.hd;
             const float* c = cos_t.data() + (size_t)(t % s.T) * half;
             const float* sn = sin_t.data() + (size_t)(t % s.T) * half;
-            chunk += warp_row_sum<double>(s.hd, [&](int j) {
-              return rms_term(dr[j], rope_element(yr, j, s.rd / 2, s.rd, c, sn, 1.0f));
-            });
+            chunk += warp_row_sum<double>(
+                s.hd, [&](int j) { return rms_term(dr[j], rope_element(yr, j, s.rd / 2, s.rd, c, sn, 1.0f)); });
           }
           total += chunk;
         }

@@ -11,9 +11,9 @@
 #include <memory>
 
 #include "code_size.h"
-#include "params/param_io.h"
 #include "export_test_util.h"
 #include "golf_file.h"
+#include "params/param_io.h"
 #include "shard.h"
 
 namespace golf::export_test {

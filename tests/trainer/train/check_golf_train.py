@@ -18,8 +18,9 @@ bundled FineWeb slices (data/fineweb_{train,val}_slice.jsonl, data/tokenizer_sp1
            ema.* tensors), and 2N straight == N + --resume + N, bit for bit
   stop     SIGINT inside a long validation, and between micro-batches: exit 3 within seconds, a complete checkpoint
            of the step's start, nothing half-written
-  backend  --backend cuda refused in this build, --device/--precision checked, and a memory plan larger than the
-           machine refused before the first step with the flags that lower it
+  backend  --backend cuda refused (without the CUDA trainer, or without a GPU, saying what to do; where built it
+           loads the module), a CPU run loads no CUDA library (LD_DEBUG=libs), --device and --precision checked, and
+           a memory plan larger than the machine refused before the first step with the flags that lower it
 
 Runs with one OpenMP thread per process so that results do not depend on how many tests share the machine.
 """
@@ -480,7 +481,8 @@ def check_stop(env):
     # Step 0's validation scores all 63,553 validation tokens, one window per forward.
     seconds, stdout, out = stop_run(env, "stop_val", ["--val-loss-every", "100", "--val-max-tokens", "0",
                                                       "--val-batch-tokens", "64"], "options:")
-    check("validation at step 0 interrupted by the stop request" in stdout, "validation was not interrupted:\n" + stdout)
+    check("validation at step 0 interrupted by the stop request" in stdout,
+          "validation was not interrupted:\n" + stdout)
     check(not any(e["event"] == "val" for e in read_metrics(out)), "a val event of an interrupted validation")
     check(seconds < 10, "exit took %.1fs after SIGINT inside the validation" % seconds)
     val_seconds = seconds
@@ -495,9 +497,23 @@ def check_stop(env):
           "nothing half-written" % (val_seconds, seconds))
 
 
-def check_backend(env):
+def check_backend(env, have_cuda_trainer):
     out = os.path.join(env.tmp, "backend")
-    expect_error(env, env.tiny(out, "--backend", "cuda"), 2, "golf-train was built without the CUDA trainer")
+    if not have_cuda_trainer:
+        expect_error(env, env.tiny(out, "--backend", "cuda"), 2, "golf-train was built without the CUDA trainer")
+    else:
+        # The module (libgolf-train-cuda.so) is built: it loads, and where no GPU is usable it refuses, saying what
+        # to do. On a machine with a GPU the tiny run trains.
+        r = env.run(*env.tiny(os.path.join(env.tmp, "backend_cuda"), "--backend", "cuda", "--iterations", "2"),
+                    expect=None, env_extra={"LD_DEBUG": "libs"})
+        check("libgolf-train-cuda.so" in r.stderr, "--backend cuda did not load the module")
+        if r.returncode != 0:
+            check(r.returncode == 1 and "--backend cpu" in r.stderr,
+                  "--backend cuda without a GPU: exit %d\n%s" % (r.returncode, r.stderr[-3000:]))
+    # A CPU run never loads the CUDA module or a CUDA library (the dynamic loader's own account).
+    r = env.run(*env.tiny(os.path.join(env.tmp, "backend_cpu"), "--iterations", "2"), env_extra={"LD_DEBUG": "libs"})
+    for lib in ["libgolf-train-cuda", "libcudart", "libcublas"]:
+        check(lib not in r.stderr, "a --backend cpu run loaded %s" % lib)
     expect_error(env, env.tiny(out, "--backend", "tpu"), 2, "--backend tpu: expected one of cpu|cuda")
     expect_error(env, env.tiny(out, "--precision", "fp8"), 2, "--precision fp8: expected one of bf16|fp32")
     expect_error(env, env.tiny(out, "--device", "cuda:0"), 2, "only --backend cuda has devices")
@@ -521,6 +537,7 @@ def main():
     ap.add_argument("--golf-data", required=True)
     ap.add_argument("--source-dir", required=True)
     ap.add_argument("--have-mpi", type=int, default=1)
+    ap.add_argument("--have-cuda-trainer", type=int, default=0)
     args = ap.parse_args()
     env = Env(args)
     try:
@@ -533,7 +550,10 @@ def main():
         elif args.check == "errors":
             check_errors(env)
         elif args.check in ("ema", "stop", "backend"):
-            {"ema": check_ema, "stop": check_stop, "backend": check_backend}[args.check](env)
+            if args.check == "backend":
+                check_backend(env, args.have_cuda_trainer)
+            else:
+                {"ema": check_ema, "stop": check_stop}[args.check](env)
         else:
             check_mpi(env, args.have_mpi)
     finally:

@@ -15,10 +15,10 @@
 #include "byte_count.h"
 #include "checkpoint.h"
 #include "communicator.h"
-#include "params/init.h"
 #include "cpu/matmul.h"
 #include "cpu/model.h"
 #include "loss_plot.h"
+#include "params/init.h"
 #include "run_log.h"
 #include "validation.h"
 
