@@ -1,25 +1,18 @@
-// cuda_session.cpp: CudaSession (cuda_session.h): creation (weights, buffers, RoPE tables, GEMM plans) and the
-// forward pass, the GPU twin of Session::forward_batch (runtime/model/session_forward.cpp) in the same order: the
-// embedding and its RMSNorm (x0), per block the previous MLP residual, the U-Net skips (encoder outputs pushed,
-// decoder blocks popping them LIFO with skip_weights), resid_mix, RMSNorm, q/k/v, QK-norm + RoPE + q gain, causal
-// attention scaled by 1/√hd, the projection and its residual, RMSNorm, fc, relu², mlp.proj; then the last residual,
-// RMSNorm, the head and the softcap.
+// cuda_session.cpp: CudaSession (cuda_session.h): creation (weights, buffers, RoPE tables, GEMM plans), the forward
+// pass (forward_graph.h on CudaOps: the GPU twin of Session::forward_batch), scoring with the NLL on the device, and
+// decoding.
 #include "cuda_session.h"
 
 #include <algorithm>
 #include <cmath>
 #include <new>
 
-#include "cuda/activation.h"
-#include "cuda/attention.h"
-#include "cuda/encoder.h"
-#include "cuda/qk_norm_rope.h"
-#include "cuda/residual.h"
-#include "cuda/rms_norm.h"
-#include "cuda/rope.h"
 #include "rope_table.h"  // defines: rope_tables_fill (the runtime's tables, bit for bit)
+#include "cuda/attention.h"  // defines: attention_check_shape
+#include "cuda/qk_norm_rope.h"  // defines: kQkMaxHeadDim
+#include "cuda_ops.h"  // defines: CudaOps
+#include "forward_graph.h"
 #include "nll.h"
-#include "softcap.h"
 
 namespace golf::runtime_cuda {
 namespace {
@@ -124,74 +117,42 @@ Status CudaSession::plan_gemms(int N) {
   return Status::Ok();
 }
 
+namespace {
+template <typename T>
+GraphWeights<T> graph_weights(const DeviceWeights& w) {
+  GraphWeights<T> g;
+  g.tok_emb = w.tok_emb.f32;
+  g.head = w.head.get<T>();
+  g.skip_weights = w.skip_weights;
+  for (const DeviceBlock& b : w.blocks)
+    g.blocks.push_back({b.c_q.get<T>(), b.c_k.get<T>(), b.c_v.get<T>(), b.attn_proj.get<T>(), b.fc.get<T>(),
+                        b.mlp_proj.get<T>(), b.q_gain, b.attn_scale, b.mlp_scale, b.resid_mix});
+  return g;
+}
+}  // namespace
+
 template <typename T>
 Status CudaSession::forward(int B, int T_) {
-  using namespace train_cuda;
-  const ModelConfig& c = model_.config();
-  const int N = B * T_, d = c.model_dim, kv = c.kv_dim(), hid = c.mlp_hidden, V = c.vocab_size, H = c.num_heads;
-  const int KV = c.num_kv_heads, hd = c.head_dim(), E = c.num_encoder_layers, S = c.num_skips();
-  const float eps = c.norm_eps, slope = c.activation == "leaky_relu2" ? c.activation_slope : 0.0f;
-  cudaStream_t st = stream_;
-  T* x = (T*)x_;
-  T* x0 = (T*)x0_;
-  T* xn = (T*)xn_;
-  T* q = (T*)q_;
-  T* k = (T*)k_;
-  T* v = (T*)v_;
-  T* y = (T*)y_;
-  T* attn = (T*)attn_;
-  T* hidden = (T*)hidden_;
-  T* sub = (T*)sub_out_;
-  T* skips = (T*)skips_;
-  auto skip_slot = [&](int i) { return skips + (size_t)i * N * d; };
-  const AttentionShape shape{B, T_, H, KV, hd, (float)(1.0 / std::sqrt((double)hd))};
-
-  GOLF_RETURN_IF_ERROR(encoder_forward<T>(x, ids_, w_.tok_emb.f32, N, d, st));
-  GOLF_RETURN_IF_ERROR(rms_norm_forward<T>(x, rstd_, x, N, d, eps, st));
-  GOLF_CUDA_CHECK(cudaMemcpyAsync(x0, x, (size_t)N * d * sizeof(T), cudaMemcpyDeviceToDevice, st));
-  for (int b = 0; b < c.num_layers; b++) {
-    const DeviceBlock& W = w_.blocks[b];
-    if (b > 0) {
-      GOLF_RETURN_IF_ERROR(scaled_add_forward<T>(x, x, w_.blocks[b - 1].mlp_scale, sub, N, d, st));
-      const int e = b - 1;  // the last S encoder outputs are pushed, slot 0 the deepest
-      if (e < E && e >= E - S)
-        GOLF_CUDA_CHECK(cudaMemcpyAsync(skip_slot(e - (E - S)), x, (size_t)N * d * sizeof(T),
-                                        cudaMemcpyDeviceToDevice, st));
-    }
-    if (b >= E && b - E < S) {
-      const int i = b - E;  // decoder block i pops encoder output E−1−i, in slot S−1−i
-      GOLF_RETURN_IF_ERROR(scaled_add_forward<T>(x, x, w_.skip_weights + (size_t)i * d, skip_slot(S - 1 - i), N, d, st));
-    }
-    GOLF_RETURN_IF_ERROR(resid_mix_forward<T>(x, x, x0, W.resid_mix, N, d, st));
-    GOLF_RETURN_IF_ERROR(rms_norm_forward<T>(xn, rstd_, x, N, d, eps, st));
-    GOLF_RETURN_IF_ERROR(linear_forward<T>(q, xn, W.c_q.get<T>(), N, d, d, gemm_, st));
-    GOLF_RETURN_IF_ERROR(linear_forward<T>(k, xn, W.c_k.get<T>(), N, d, kv, gemm_, st));
-    GOLF_RETURN_IF_ERROR(linear_forward<T>(v, xn, W.c_v.get<T>(), N, d, kv, gemm_, st));
-    if (c.qk_norm) {
-      GOLF_RETURN_IF_ERROR(qk_norm_rope_forward<T>(q, y, rstd_, q, W.q_gain, cos_, sin_, N, T_, H, hd, c.rope_dims,
-                                                   eps, st));
-      GOLF_RETURN_IF_ERROR(qk_norm_rope_forward<T>(k, y, rstd_, k, nullptr, cos_, sin_, N, T_, KV, hd, c.rope_dims,
-                                                   eps, st));
-    } else {
-      if (c.rope_dims > 0) {
-        GOLF_RETURN_IF_ERROR(rope_forward<T>(q, q, cos_, sin_, N, T_, H, hd, c.rope_dims, st));
-        GOLF_RETURN_IF_ERROR(rope_forward<T>(k, k, cos_, sin_, N, T_, KV, hd, c.rope_dims, st));
-      }
-      GOLF_RETURN_IF_ERROR(head_gain_forward<T>(q, q, W.q_gain, N, H, hd, st));
-    }
-    GOLF_RETURN_IF_ERROR(attention_forward<T>(attn, nullptr, q, k, v, shape, st));
-    GOLF_RETURN_IF_ERROR(linear_forward<T>(sub, attn, W.attn_proj.get<T>(), N, d, d, gemm_, st));
-    GOLF_RETURN_IF_ERROR(scaled_add_forward<T>(x, x, W.attn_scale, sub, N, d, st));
-    GOLF_RETURN_IF_ERROR(rms_norm_forward<T>(xn, rstd_, x, N, d, eps, st));
-    GOLF_RETURN_IF_ERROR(linear_forward<T>(hidden, xn, W.fc.get<T>(), N, d, hid, gemm_, st));
-    GOLF_RETURN_IF_ERROR(activation_forward<T>(hidden, hidden, (size_t)N * hid, slope, st));
-    GOLF_RETURN_IF_ERROR(linear_forward<T>(sub, hidden, W.mlp_proj.get<T>(), N, hid, d, gemm_, st));
-  }
-  GOLF_RETURN_IF_ERROR(scaled_add_forward<T>(x, x, w_.blocks[c.num_layers - 1].mlp_scale, sub, N, d, st));
-  GOLF_RETURN_IF_ERROR(rms_norm_forward<T>(xn, rstd_, x, N, d, eps, st));
-  T* head_out = (T*)logits_t_;
-  GOLF_RETURN_IF_ERROR(linear_forward<T>(head_out, xn, w_.head.get<T>(), N, d, V, gemm_, st));
-  return softcap_row<T>(logits_, head_out, (size_t)N * V, c.logit_softcap, st);
+  GraphBuffers<T> buf;
+  buf.x = (T*)x_;
+  buf.x0 = (T*)x0_;
+  buf.xn = (T*)xn_;
+  buf.q = (T*)q_;
+  buf.k = (T*)k_;
+  buf.v = (T*)v_;
+  buf.y = (T*)y_;
+  buf.attn = (T*)attn_;
+  buf.hidden = (T*)hidden_;
+  buf.sub = (T*)sub_out_;
+  buf.skips = (T*)skips_;
+  buf.head_out = (T*)logits_t_;
+  buf.logits = logits_;
+  buf.rstd = rstd_;
+  buf.ids = ids_;
+  buf.cos_t = cos_;
+  buf.sin_t = sin_;
+  CudaOps<T> ops{gemm_, stream_};
+  return forward_graph<T>(ops, model_.config(), graph_weights<T>(w_), buf, B, T_);
 }
 
 Status CudaSession::run(const int32_t* ids, int B, int T, int row0, float* logits) {

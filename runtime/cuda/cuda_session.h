@@ -1,5 +1,5 @@
 // cuda_session.h: golf::runtime_cuda::CudaSession, the InferenceSession of one GPU: the weights dequantized on the
-// device at creation (device_weights.h), then the golf-gpt forward pass (challenge.md §1.2) built from the CUDA
+// device at creation (device_weights.h), then the golf-gpt forward pass (forward_graph.h) on the CUDA
 // trainer's kernels (embedding, RMSNorm, resid_mix and scaled residuals, QK-norm + RoPE + q gain, FlashAttention-2
 // style causal attention, relu² activation) and cuBLASLt GEMMs (train_cuda::GemmContext), in fp32 (the reference,
 // no TF32) or bf16. forward_sequences runs many scoring windows in one pass. There is no KV cache yet: decode()
