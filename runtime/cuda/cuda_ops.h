@@ -12,6 +12,7 @@
 #include "cuda/residual.h"
 #include "cuda/rms_norm.h"
 #include "cuda/rope.h"
+#include "attention_past.h"
 #include "forward_graph.h"
 #include "softcap.h"
 
@@ -55,6 +56,9 @@ struct CudaOps {
   Status attention(T* out, const T* q, const T* k, const T* v, const GraphAttention& s) {
     const train_cuda::AttentionShape shape{s.B, s.T, s.H, s.KV, s.hd, s.scale};
     return train_cuda::attention_forward<T>(out, nullptr, q, k, v, shape, stream);
+  }
+  Status attention_past(T* out, const T* q, const T* k, const T* v, int past, const GraphAttention& s) {
+    return runtime_cuda::attention_past<T>(out, q, k, v, past, s.T, s.H, s.KV, s.hd, s.scale, stream);
   }
   Status activation(T* out, const T* in, size_t n, float slope) {
     return train_cuda::activation_forward<T>(out, in, n, slope, stream);

@@ -89,6 +89,9 @@ Status CudaSession::init(const DeviceSessionOptions& o) {
   GOLF_RETURN_IF_ERROR(arena_.alloc_n(N * (size_t)c.num_heads, "rstd", &rstd_));
   GOLF_RETURN_IF_ERROR(arena_.alloc_n(N, "token ids", &ids_));
   GOLF_RETURN_IF_ERROR(arena_.alloc_n(N, "targets", &targets_));
+  const size_t cache_bytes = (size_t)c.num_layers * n_ctx_ * kv * act;
+  GOLF_RETURN_IF_ERROR(arena_.alloc(cache_bytes, "KV cache (keys)", &k_cache_));
+  GOLF_RETURN_IF_ERROR(arena_.alloc(cache_bytes, "KV cache (values)", &v_cache_));
   GOLF_RETURN_IF_ERROR(arena_.alloc_n(N, "nll", &nll_));
 
   const int half = c.rope_dims / 2;
@@ -132,7 +135,7 @@ GraphWeights<T> graph_weights(const DeviceWeights& w) {
 }  // namespace
 
 template <typename T>
-Status CudaSession::forward(int B, int T_) {
+Status CudaSession::forward(int B, int T_, int past) {
   GraphBuffers<T> buf;
   buf.x = (T*)x_;
   buf.x0 = (T*)x0_;
@@ -152,12 +155,13 @@ Status CudaSession::forward(int B, int T_) {
   buf.cos_t = cos_;
   buf.sin_t = sin_;
   CudaOps<T> ops{gemm_, stream_};
-  return forward_graph<T>(ops, model_.config(), graph_weights<T>(w_), buf, B, T_);
+  const GraphCache<T> cache{(T*)k_cache_, (T*)v_cache_, n_ctx_, past};
+  return forward_graph<T>(ops, model_.config(), graph_weights<T>(w_), buf, B, T_, past >= 0 ? &cache : nullptr);
 }
 
-Status CudaSession::run(const int32_t* ids, int B, int T, int row0, float* logits) {
+Status CudaSession::run(const int32_t* ids, int B, int T, int row0, float* logits, int past) {
   const int N = B * T;
-  if (N > max_rows_ || T > n_ctx_)
+  if (N > max_rows_ || T > n_ctx_ || (past >= 0 && (B != 1 || past + T > n_ctx_)))
     return Status(StatusCode::invalid_argument, "cuda session: " + std::to_string(B) + " sequences of " +
                                                     std::to_string(T) + " tokens exceed the pass (" +
                                                     std::to_string(max_rows_) + " tokens, n_ctx " +
@@ -166,9 +170,9 @@ Status CudaSession::run(const int32_t* ids, int B, int T, int row0, float* logit
   GOLF_RETURN_IF_ERROR(plan_gemms(N));
   GOLF_CUDA_CHECK(cudaMemcpyAsync(ids_, ids, (size_t)N * sizeof(int32_t), cudaMemcpyHostToDevice, stream_));
   if (precision_ == Precision::bf16)
-    GOLF_RETURN_IF_ERROR(forward<bf16>(B, T));
+    GOLF_RETURN_IF_ERROR(forward<bf16>(B, T, past));
   else
-    GOLF_RETURN_IF_ERROR(forward<float>(B, T));
+    GOLF_RETURN_IF_ERROR(forward<float>(B, T, past));
   if (logits != nullptr && row0 < N) {
     const size_t V = (size_t)model_.config().vocab_size;
     GOLF_CUDA_CHECK(cudaMemcpyAsync(logits, logits_ + (size_t)row0 * V, (size_t)(N - row0) * V * sizeof(float),
@@ -188,7 +192,7 @@ Status CudaSession::check_ids(const int32_t* ids, int n) const {
 }
 
 Status CudaSession::forward_sequences(const int32_t* ids, int B, int T, float* logits, int vocab) {
-  tokens_.clear();
+  n_past_ = 0;
   if (vocab != model_.config().vocab_size)
     return Status(StatusCode::invalid_argument, "cuda session: vocab mismatch");
   GOLF_RETURN_IF_ERROR(check_ids(ids, B * T));
@@ -197,7 +201,7 @@ Status CudaSession::forward_sequences(const int32_t* ids, int B, int T, float* l
 }
 
 Status CudaSession::forward_nll(const int32_t* ids, const int32_t* targets, int B, int T, double* nll) {
-  tokens_.clear();
+  n_past_ = 0;
   const int N = B * T;
   GOLF_RETURN_IF_ERROR(check_ids(ids, N));
   for (int i = 0; i < N; i++)
@@ -228,13 +232,10 @@ Status CudaSession::decode(const int32_t* tokens, int n, float* logits, bool all
                                                     " positions used + " + std::to_string(n) + " new > n_ctx " +
                                                     std::to_string(n_ctx_));
   if (cancel_requested()) return Status(StatusCode::cancelled, "decode: cancelled");
-  scratch_ids_ = tokens_;
-  scratch_ids_.insert(scratch_ids_.end(), tokens, tokens + n);
-  const int total = (int)scratch_ids_.size();
-  // No KV cache: the whole context runs again (positions 0 .. total−1) and the new rows' logits are kept.
-  const int row0 = logits == nullptr ? total : (all_logits ? past : total - 1);
-  GOLF_RETURN_IF_ERROR(run(scratch_ids_.data(), 1, total, row0, logits));
-  tokens_.swap(scratch_ids_);
+  // The new tokens only, at positions past .. past + n − 1, their k and v into the cache.
+  const int row0 = logits == nullptr ? n : (all_logits ? 0 : n - 1);
+  GOLF_RETURN_IF_ERROR(run(tokens, 1, n, row0, logits, past));
+  n_past_ = past + n;
   return Status::Ok();
 }
 

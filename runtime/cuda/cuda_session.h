@@ -2,9 +2,8 @@
 // device at creation (device_weights.h), then the golf-gpt forward pass (forward_graph.h) on the CUDA
 // trainer's kernels (embedding, RMSNorm, resid_mix and scaled residuals, QK-norm + RoPE + q gain, FlashAttention-2
 // style causal attention, relu² activation) and cuBLASLt GEMMs (train_cuda::GemmContext), in fp32 (the reference,
-// no TF32) or bf16. forward_sequences runs many scoring windows in one pass. There is no KV cache yet: decode()
-// keeps the context's tokens on the host and runs the whole context again (correct, quadratic in its length;
-// generation works, slowly for long contexts).
+// no TF32) or bf16. forward_sequences / forward_nll run many scoring windows in one pass; decode() runs the new
+// tokens only, against a KV cache of n_ctx positions (attention_past.h).
 #pragma once
 #include <memory>
 #include <string>
@@ -26,8 +25,8 @@ class CudaSession : public InferenceSession {
 
   const Model& model() const override { return model_; }
   std::string device() const override { return "cuda:" + std::to_string(device_index_); }
-  void reset() override { tokens_.clear(); }
-  int n_past() const override { return (int)tokens_.size(); }
+  void reset() override { n_past_ = 0; }
+  int n_past() const override { return n_past_; }
   int n_ctx() const override { return n_ctx_; }
   int n_batch() const override { return max_rows_; }
   Status decode(const int32_t* tokens, int n, float* logits, bool all_logits) override;
@@ -41,19 +40,18 @@ class CudaSession : public InferenceSession {
   explicit CudaSession(const Model& model) : model_(model) {}
   Status init(const DeviceSessionOptions& options);
   // The forward pass of B sequences of T tokens (ids on the host); when logits is not null, copies rows
-  // [row0, B·T) of the fp32 logits (B·T, V) to it.
-  Status run(const int32_t* ids, int B, int T, int row0, float* logits);
+  // [row0, B·T) of the fp32 logits (B·T, V) to it. past >= 0 (B = 1): decoding after `past` cached positions.
+  Status run(const int32_t* ids, int B, int T, int row0, float* logits, int past = -1);
   Status check_ids(const int32_t* ids, int n) const;
   template <typename T>
-  Status forward(int B, int T_);
+  Status forward(int B, int T_, int past);
   Status plan_gemms(int N);
 
   const Model& model_;
   int device_index_ = 0;
   train_cuda::Precision precision_ = train_cuda::Precision::fp32;
   int n_ctx_ = 0, max_rows_ = 0;
-  std::vector<int32_t> tokens_;  // the context (decode)
-  std::vector<int32_t> scratch_ids_;
+  int n_past_ = 0;  // positions in the KV cache (decode)
   cudaStream_t stream_ = nullptr;
   DeviceArena arena_;
   DeviceWeights w_;
@@ -80,6 +78,8 @@ class CudaSession : public InferenceSession {
   double* nll_ = nullptr;       // (N)
   float* cos_ = nullptr;     // (n_ctx, rope_dims / 2)
   float* sin_ = nullptr;
+  void* k_cache_ = nullptr;  // (layers, n_ctx, kv) in the session's type
+  void* v_cache_ = nullptr;
 };
 
 }  // namespace golf::runtime_cuda

@@ -56,16 +56,31 @@ struct GraphBuffers {
   const float *cos_t = nullptr, *sin_t = nullptr;      // (≥ T, rope_dims / 2)
 };
 
-// logits of B sequences of T_ tokens (ids in buf.ids), each at positions 0 .. T_−1.
+// The KV cache of one sequence for decoding: per layer n_ctx rows of k and of v (kv wide), in T.
+template <typename T>
+struct GraphCache {
+  T* k = nullptr;  // (layers, n_ctx, kv)
+  T* v = nullptr;  // (layers, n_ctx, kv)
+  int n_ctx = 0;
+  int past = 0;    // positions already in the cache: the new tokens go to past .. past + T_ − 1
+};
+
+// logits of B sequences of T_ tokens (ids in buf.ids), each at positions 0 .. T_−1. With a cache (B = 1): the T_
+// tokens are at positions cache->past .., their k and v are written to the cache, and they attend to every cached
+// position before them (Ops::attention_past).
 template <typename T, class Ops>
 Status forward_graph(Ops& ops, const ModelConfig& c, const GraphWeights<T>& w, const GraphBuffers<T>& buf, int B,
-                     int T_) {
+                     int T_, const GraphCache<T>* cache = nullptr) {
   const int N = B * T_, d = c.model_dim, kv = c.kv_dim(), hid = c.mlp_hidden, V = c.vocab_size, H = c.num_heads;
   const int KV = c.num_kv_heads, hd = c.head_dim(), E = c.num_encoder_layers, S = c.num_skips();
   const float eps = c.norm_eps, slope = c.activation == "leaky_relu2" ? c.activation_slope : 0.0f;
   T *x = buf.x, *x0 = buf.x0, *xn = buf.xn, *q = buf.q, *k = buf.k, *v = buf.v, *sub = buf.sub;
   auto skip_slot = [&](int i) { return buf.skips + (size_t)i * N * d; };
   const GraphAttention shape{B, T_, H, KV, hd, (float)(1.0 / std::sqrt((double)hd))};
+  // Cached decoding: the RoPE tables from position past on (the ops rotate row n by table row n % T_).
+  const size_t rope_row0 = cache ? (size_t)cache->past * (size_t)(c.rope_dims / 2) : 0;
+  const float* cos_t = buf.cos_t ? buf.cos_t + rope_row0 : nullptr;
+  const float* sin_t = buf.sin_t ? buf.sin_t + rope_row0 : nullptr;
 
   GOLF_RETURN_IF_ERROR(ops.encoder(x, buf.ids, w.tok_emb, N, d));
   GOLF_RETURN_IF_ERROR(ops.rms_norm(x, buf.rstd, x, N, d, eps));
@@ -88,17 +103,25 @@ Status forward_graph(Ops& ops, const ModelConfig& c, const GraphWeights<T>& w, c
     GOLF_RETURN_IF_ERROR(ops.linear(v, xn, W.c_v, N, d, kv));
     if (c.qk_norm) {
       GOLF_RETURN_IF_ERROR(
-          ops.qk_norm_rope(q, buf.y, buf.rstd, q, W.q_gain, buf.cos_t, buf.sin_t, N, T_, H, hd, c.rope_dims, eps));
+          ops.qk_norm_rope(q, buf.y, buf.rstd, q, W.q_gain, cos_t, sin_t, N, T_, H, hd, c.rope_dims, eps));
       GOLF_RETURN_IF_ERROR(
-          ops.qk_norm_rope(k, buf.y, buf.rstd, k, nullptr, buf.cos_t, buf.sin_t, N, T_, KV, hd, c.rope_dims, eps));
+          ops.qk_norm_rope(k, buf.y, buf.rstd, k, nullptr, cos_t, sin_t, N, T_, KV, hd, c.rope_dims, eps));
     } else {
       if (c.rope_dims > 0) {
-        GOLF_RETURN_IF_ERROR(ops.rope(q, q, buf.cos_t, buf.sin_t, N, T_, H, hd, c.rope_dims));
-        GOLF_RETURN_IF_ERROR(ops.rope(k, k, buf.cos_t, buf.sin_t, N, T_, KV, hd, c.rope_dims));
+        GOLF_RETURN_IF_ERROR(ops.rope(q, q, cos_t, sin_t, N, T_, H, hd, c.rope_dims));
+        GOLF_RETURN_IF_ERROR(ops.rope(k, k, cos_t, sin_t, N, T_, KV, hd, c.rope_dims));
       }
       GOLF_RETURN_IF_ERROR(ops.head_gain(q, q, W.q_gain, N, H, hd));
     }
-    GOLF_RETURN_IF_ERROR(ops.attention(buf.attn, q, k, v, shape));
+    if (cache == nullptr) {
+      GOLF_RETURN_IF_ERROR(ops.attention(buf.attn, q, k, v, shape));
+    } else {
+      T* k_layer = cache->k + (size_t)b * cache->n_ctx * kv;
+      T* v_layer = cache->v + (size_t)b * cache->n_ctx * kv;
+      GOLF_RETURN_IF_ERROR(ops.copy(k_layer + (size_t)cache->past * kv, k, (size_t)N * kv));
+      GOLF_RETURN_IF_ERROR(ops.copy(v_layer + (size_t)cache->past * kv, v, (size_t)N * kv));
+      GOLF_RETURN_IF_ERROR(ops.attention_past(buf.attn, q, k_layer, v_layer, cache->past, shape));
+    }
     GOLF_RETURN_IF_ERROR(ops.linear(sub, buf.attn, W.attn_proj, N, d, d));
     GOLF_RETURN_IF_ERROR(ops.scaled_add(x, x, W.attn_scale, sub, N, d));
     GOLF_RETURN_IF_ERROR(ops.rms_norm(xn, buf.rstd, x, N, d, eps));

@@ -81,6 +81,33 @@ struct CpuOps {
     train_cpu::attention_forward(out, lse.data(), q, k, v, shape, scratch.data());
     return Status::Ok();
   }
+  // The reference for cached decoding: query row i (position past + i) over cached keys 0 .. past + i, the softmax
+  // in double (no CPU trainer twin exists: attention over a cache is inference only).
+  Status attention_past(float* out, const float* q, const float* k, const float* v, int past,
+                        const GraphAttention& s) {
+    const int group = s.H / s.KV, qd = s.H * s.hd, kd = s.KV * s.hd;
+    std::vector<double> p;
+    for (int i = 0; i < s.T; i++)
+      for (int h = 0; h < s.H; h++) {
+        const int g = h / group, n_keys = past + i + 1;
+        const float* qi = q + (size_t)i * qd + (size_t)h * s.hd;
+        p.assign((size_t)n_keys, 0.0);
+        double mx = -1e300, sum = 0;
+        for (int j = 0; j < n_keys; j++) {
+          double dot = 0;
+          for (int e = 0; e < s.hd; e++) dot += (double)qi[e] * k[(size_t)j * kd + (size_t)g * s.hd + e];
+          p[j] = dot * s.scale;
+          mx = std::max(mx, p[j]);
+        }
+        for (int j = 0; j < n_keys; j++) sum += (p[j] = std::exp(p[j] - mx));
+        for (int e = 0; e < s.hd; e++) {
+          double acc = 0;
+          for (int j = 0; j < n_keys; j++) acc += p[j] * v[(size_t)j * kd + (size_t)g * s.hd + e];
+          out[(size_t)i * qd + (size_t)h * s.hd + e] = (float)(acc / sum);
+        }
+      }
+    return Status::Ok();
+  }
   Status activation(float* out, const float* in, size_t n, float slope) {
     train_cpu::activation_forward(out, in, n, slope);
     return Status::Ok();
@@ -153,7 +180,7 @@ void check_graph(const std::string& weights, bool tied, bool qk_norm) {
 
   SessionOptions so;
   so.n_threads = 1;
-  so.n_ctx = T;
+  so.n_ctx = T;  // >= the 16 positions of the cached-decoding check below
   std::unique_ptr<Session> session;
   ASSERT_TRUE(Session::create(*model, so, &session).ok());
   std::vector<float> want((size_t)N * V);
@@ -167,6 +194,34 @@ void check_graph(const std::string& weights, bool tied, bool qk_norm) {
   // A wiring mistake moves logits by O(1); fp32 summation order by ~1e-6.
   std::printf("%s %s%s: relative error of the logits %.3g\n", weights.c_str(), tied ? "tied" : "untied",
               qk_norm ? "" : " no-qk-norm", std::sqrt(err / ref));
+
+  // Cached decoding (the CUDA session's generation path): a 10-token prompt, then 6 tokens one at a time, each
+  // step's logits against the Session's decode (its own KV cache) at the same positions.
+  const int n_ctx = 32, kvd = c.kv_dim();
+  std::vector<float> kc((size_t)c.num_layers * n_ctx * kvd), vc(kc.size()), cs2(n_ctx * half), sn2(n_ctx * half);
+  rope_tables_fill(cs2.data(), sn2.data(), n_ctx, c.rope_dims, c.rope_base);
+  buf.cos_t = cs2.data();
+  buf.sin_t = sn2.data();
+  runtime_cuda::GraphCache<float> cache{kc.data(), vc.data(), n_ctx, 0};
+  session->reset();
+  std::vector<float> step_want((size_t)10 * V);
+  double worst = 0;
+  for (int step = 0, past = 0; step < 7; step++) {
+    const int M = step == 0 ? 10 : 1;
+    buf.ids = ids.data() + past;
+    cache.past = past;
+    ASSERT_TRUE(runtime_cuda::forward_graph<float>(ops, c, w, buf, 1, M, &cache).ok());
+    ASSERT_TRUE(session->decode(ids.data() + past, M, step_want.data(), true).ok());
+    double e2 = 0, r2 = 0;
+    for (size_t i = 0; i < (size_t)M * V; i++) {
+      e2 += ((double)logits[i] - step_want[i]) * ((double)logits[i] - step_want[i]);
+      r2 += (double)step_want[i] * step_want[i];
+    }
+    worst = std::max(worst, std::sqrt(e2 / r2));
+    past += M;
+  }
+  EXPECT_LT(worst, 1e-5) << "cached decoding";
+  std::printf("  cached decoding: worst relative error of a step's logits %.3g\n", worst);
 }
 
 TEST(ForwardGraph, CpuTwinsEqualTheRuntimeSession) {
