@@ -1,49 +1,40 @@
-// attention_past.cu: attention over the KV cache (attention_past.h). One warp per (query, head): each lane takes
-// every 32nd key with an online softmax of its own (running max, sum and the weighted sum of values, in fp32
-// registers), then the lanes merge in a fixed butterfly order, so the same inputs give the same bits.
+// attention_past.cu: attention over the KV cache (attention_past.h), the arithmetic of attention_past_math.h. One
+// warp per (query, head): each lane takes every 32nd key with an online softmax of its own (running max, sum and the
+// weighted sum of values, in fp32 registers), then the lanes merge in a fixed butterfly order, so the same inputs
+// give the same bits.
 #include "attention_past.h"
+
+#include "attention_past_math.h"  // defines: past_score, past_lane_step, past_lane_weight, kPastLanes
 
 namespace golf::runtime_cuda {
 namespace {
 
-constexpr int kWarp = 32;
-
 template <typename T, int HD>
-__global__ void __launch_bounds__(kWarp)
+__global__ void __launch_bounds__(kPastLanes)
     attention_past_kernel(T* out, const T* q, const T* k, const T* v, int past, int H, int KV, float scale) {
   const int i = blockIdx.x, h = blockIdx.y, lane = threadIdx.x;
   const int g = h / (H / KV), qd = H * HD, kd = KV * HD, n_keys = past + i + 1;
   __shared__ float qs[HD];
-  for (int e = lane; e < HD; e += kWarp) qs[e] = (float)q[(size_t)i * qd + (size_t)h * HD + e];
+  for (int e = lane; e < HD; e += kPastLanes) qs[e] = (float)q[(size_t)i * qd + (size_t)h * HD + e];
   __syncwarp();
   float m = -INFINITY, l = 0.0f, acc[HD];
 #pragma unroll
   for (int e = 0; e < HD; e++) acc[e] = 0.0f;
-  for (int j = lane; j < n_keys; j += kWarp) {
-    const T* kj = k + (size_t)j * kd + (size_t)g * HD;
-    const T* vj = v + (size_t)j * kd + (size_t)g * HD;
-    float s = 0.0f;
-#pragma unroll
-    for (int e = 0; e < HD; e++) s += qs[e] * (float)kj[e];
-    s *= scale;
-    const float m_new = fmaxf(m, s);
-    const float keep = expf(m - m_new), p = expf(s - m_new);
-    l = l * keep + p;
-#pragma unroll
-    for (int e = 0; e < HD; e++) acc[e] = acc[e] * keep + p * (float)vj[e];
-    m = m_new;
+  for (int j = lane; j < n_keys; j += kPastLanes) {
+    const size_t row = (size_t)j * kd + (size_t)g * HD;
+    past_lane_step<T, HD>(past_score<T, HD>(qs, k + row, scale), v + row, &m, &l, acc);
   }
   float m_all = m;
-  for (int o = kWarp / 2; o > 0; o /= 2) m_all = fmaxf(m_all, __shfl_xor_sync(0xffffffffu, m_all, o));
-  const float w = m == -INFINITY ? 0.0f : expf(m - m_all);  // a lane without keys contributes nothing
+  for (int o = kPastLanes / 2; o > 0; o /= 2) m_all = fmaxf(m_all, __shfl_xor_sync(0xffffffffu, m_all, o));
+  const float w = past_lane_weight(m, m_all);
   float l_all = l * w;
-  for (int o = kWarp / 2; o > 0; o /= 2) l_all += __shfl_xor_sync(0xffffffffu, l_all, o);
+  for (int o = kPastLanes / 2; o > 0; o /= 2) l_all += __shfl_xor_sync(0xffffffffu, l_all, o);
   T* oi = out + (size_t)i * qd + (size_t)h * HD;
 #pragma unroll
   for (int e = 0; e < HD; e++) {
     float a = acc[e] * w;
-    for (int o = kWarp / 2; o > 0; o /= 2) a += __shfl_xor_sync(0xffffffffu, a, o);
-    if (lane == e % kWarp) oi[e] = (T)(a / l_all);
+    for (int o = kPastLanes / 2; o > 0; o /= 2) a += __shfl_xor_sync(0xffffffffu, a, o);
+    if (lane == e % kPastLanes) oi[e] = (T)(a / l_all);
   }
 }
 
@@ -57,9 +48,9 @@ Status attention_past(T* out, const T* q, const T* k, const T* v, int past, int 
     return Status(StatusCode::invalid_argument, "attention_past: needs past >= 0, KV dividing H and head_dim 32 or 64");
   const dim3 grid((unsigned)M, (unsigned)H);
   if (hd == 32)
-    attention_past_kernel<T, 32><<<grid, kWarp, 0, stream>>>(out, q, k, v, past, H, KV, scale);
+    attention_past_kernel<T, 32><<<grid, kPastLanes, 0, stream>>>(out, q, k, v, past, H, KV, scale);
   else
-    attention_past_kernel<T, 64><<<grid, kWarp, 0, stream>>>(out, q, k, v, past, H, KV, scale);
+    attention_past_kernel<T, 64><<<grid, kPastLanes, 0, stream>>>(out, q, k, v, past, H, KV, scale);
   GOLF_CUDA_CHECK(cudaGetLastError());
   return Status::Ok();
 }

@@ -1,7 +1,7 @@
 // attention_past.h: attention of a few new tokens over a sequence's KV cache on the GPU, for decoding (the trainer's
-// FlashAttention-style kernels take whole sequences and have no cache). Its reference is the cached-decoding check
-// of tests/runtime/model/test_forward_graph.cpp (a double-precision attention over the cache, against the CPU
-// runtime's Session); the GPU self-test's greedy check compares generation on the GPU with the CPU's.
+// FlashAttention-style kernels take whole sequences and have no cache). Its arithmetic is attention_past_math.h,
+// which CI runs in the kernel's lane order against a double-precision attention (tests/runtime/model
+// test_forward_graph.cpp); the GPU self-test's greedy check compares generation on the GPU with the CPU's.
 #pragma once
 #include "cuda/cuda_common.h"  // defines: Status, bf16, cudaStream_t
 

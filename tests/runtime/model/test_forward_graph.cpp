@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <random>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "cpu/attention.h"  // defines: train_cpu::attention_forward
 #include "cpu/layers.h"     // defines: train_cpu::rms_norm_forward, ...
 #include "cpu/matmul.h"     // defines: train_cpu::linear_forward, threads_init
+#include "attention_past_math.h"  // defines: attention_past_row_lanes (runtime/cuda)
 #include "forward_graph.h"  // defines: forward_graph (runtime/cuda)
 #include "model.h"
 #include "quant.h"          // defines: dequantize
@@ -229,6 +231,40 @@ TEST(ForwardGraph, CpuTwinsEqualTheRuntimeSession) {
   check_graph("q8", false, true);
   check_graph("q4", true, true);
   check_graph("f32", false, false);
+}
+
+}  // namespace
+
+namespace {
+
+// attention_past.cu's arithmetic in its lane order (attention_past_math.h) against the double-precision reference
+// above, for caches shorter than, equal to and longer than a warp's 32 lanes, GQA, head dims 32 and 64.
+template <int HD>
+void check_past_lanes() {
+  std::mt19937 rng(HD);
+  std::normal_distribution<float> g(0.0f, 1.0f);
+  const int H = 4, KV = 2, past_max = 150;
+  for (int n_keys : {1, 5, 31, 32, 33, 64, 150}) {
+    const int past = n_keys - 1;  // one query at position past: it sees n_keys keys
+    std::vector<float> q(H * HD), k((size_t)past_max * KV * HD), v(k.size()), want(H * HD), got(H * HD);
+    for (float& x : q) x = g(rng);
+    for (float& x : k) x = g(rng);
+    for (float& x : v) x = g(rng);
+    const float scale = 1.0f / std::sqrt((float)HD);
+    CpuOps ref;
+    ASSERT_TRUE(ref.attention_past(want.data(), q.data(), k.data(), v.data(), past, {1, 1, H, KV, HD, scale}).ok());
+    for (int h = 0; h < H; h++) {
+      const int kvh = h / (H / KV);
+      runtime_cuda::attention_past_row_lanes<float, HD>(q.data() + h * HD, k.data() + kvh * HD, v.data() + kvh * HD,
+                                                         (size_t)KV * HD, n_keys, scale, got.data() + h * HD);
+    }
+    for (int i = 0; i < H * HD; i++) EXPECT_NEAR(got[i], want[i], 2e-5) << "hd " << HD << " keys " << n_keys;
+  }
+}
+
+TEST(ForwardGraph, AttentionPastLanesEqualTheReference) {
+  check_past_lanes<32>();
+  check_past_lanes<64>();
 }
 
 }  // namespace
