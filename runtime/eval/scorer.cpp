@@ -14,8 +14,6 @@ double ScoreTotals::bits_per_byte(int64_t bytes) const {
   return bytes > 0 ? nats / (std::log(2.0) * (double)bytes) : 0.0;
 }
 
-namespace {
-// -ln softmax(logits)[target], in double.
 double nll_of(const float* logits, int vocab, int target) {
   float mx = logits[0];
   for (int v = 1; v < vocab; v++) mx = std::max(mx, logits[v]);
@@ -23,22 +21,31 @@ double nll_of(const float* logits, int vocab, int target) {
   for (int v = 0; v < vocab; v++) sum += std::exp((double)logits[v] - (double)mx);
   return std::log(sum) + (double)mx - (double)logits[target];
 }
-}  // namespace
 
-SessionLogits::SessionLogits(Session& session) : session_(session) {}
+Status LogitsSource::forward_nll(const int32_t* ids, const int32_t* targets, int B, int T, double* nll) {
+  const float* logits = nullptr;
+  GOLF_RETURN_IF_ERROR(forward(ids, B, T, &logits));
+  const int vocab = vocab_size();
+  for (size_t i = 0; i < (size_t)B * T; i++)
+    nll[i] = targets[i] >= 0 ? nll_of(logits + i * vocab, vocab, targets[i]) : 0.0;
+  return Status::Ok();
+}
+
+SessionLogits::SessionLogits(InferenceSession& session) : session_(session) {}
 int SessionLogits::vocab_size() const { return session_.model().config().vocab_size; }
 int SessionLogits::max_seq_len() const { return session_.model().config().max_seq_len; }
 
 Status SessionLogits::forward(const int32_t* ids, int B, int T, const float** logits) {
   const size_t V = (size_t)vocab_size();
   logits_.resize((size_t)B * (size_t)T * V);
-  for (int b = 0; b < B; b++) {
-    session_.reset();
-    GOLF_RETURN_IF_ERROR(session_.decode(ids + (size_t)b * T, T, logits_.data() + (size_t)b * T * V, true));
-  }
-  session_.reset();
+  GOLF_RETURN_IF_ERROR(session_.forward_sequences(ids, B, T, logits_.data(), (int)V));
   *logits = logits_.data();
   return Status::Ok();
+}
+
+Status SessionLogits::forward_nll(const int32_t* ids, const int32_t* targets, int B, int T, double* nll) {
+  if (session_.has_device_nll()) return session_.forward_nll(ids, targets, B, T, nll);
+  return LogitsSource::forward_nll(ids, targets, B, T, nll);
 }
 
 Status Scorer::score(const int32_t* tokens, int64_t n, const ScoreOptions& options, ScoreTotals* totals,
@@ -73,7 +80,6 @@ Status Scorer::score(const int32_t* tokens, int64_t n, const ScoreOptions& optio
 }
 
 Status Scorer::score_segment(const int32_t* tokens, int64_t n, int window, int stride, ScoreTotals* totals) {
-  const int vocab = source_.vocab_size();
   const std::vector<EvalWindow> plan = plan_eval_windows(n, window, stride);
   for (size_t w0 = 0; w0 < plan.size();) {
     // One forward call: consecutive windows of the same length, as many as the source holds.
@@ -85,14 +91,13 @@ Status Scorer::score_segment(const int32_t* tokens, int64_t n, int window, int s
     batch_.resize((size_t)B * T);
     for (int b = 0; b < B; b++)
       std::copy(tokens + plan[w0 + b].start, tokens + plan[w0 + b].start + T, batch_.begin() + (long)b * T);
-    const float* logits = nullptr;
-    GOLF_RETURN_IF_ERROR(source_.forward(batch_.data(), B, T, &logits));
-    nll_.assign((size_t)B * T, 0.0);
+    targets_.assign((size_t)B * T, -1);
     for (int b = 0; b < B; b++) {
       const EvalWindow& w = plan[w0 + b];
-      for (int64_t p = w.score_from; p < w.length; p++)
-        nll_[(size_t)b * T + p] = nll_of(logits + ((size_t)b * T + p) * vocab, vocab, tokens[w.start + p + 1]);
+      for (int64_t p = w.score_from; p < w.length; p++) targets_[(size_t)b * T + p] = tokens[w.start + p + 1];
     }
+    nll_.assign((size_t)B * T, 0.0);
+    GOLF_RETURN_IF_ERROR(source_.forward_nll(batch_.data(), targets_.data(), B, T, nll_.data()));
     for (int b = 0; b < B; b++) {
       const EvalWindow& w = plan[w0 + b];
       for (int64_t p = w.score_from; p < w.length; p++) {

@@ -14,7 +14,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 }  // namespace
 
-Generator::Generator(Session& session, const Tokenizer& tokenizer)
+Generator::Generator(InferenceSession& session, const Tokenizer& tokenizer)
     : session_(session), tokenizer_(tokenizer), sampler_(SamplerParams()), text_(tokenizer) {}
 
 Status Generator::begin(std::string_view prompt, const GenerateOptions& options) {
