@@ -7,6 +7,7 @@
 
 #include "cpu/matmul.h"  // defines: train_cpu::syrk_upper
 #include "cpu/model.h"   // defines: train_cpu::model_forward, Activations
+#include "shard.h"       // defines: shard_pattern, read_shard_tokens
 
 namespace golf::train_export {
 
@@ -100,6 +101,19 @@ Status collect_calibration(const train_cpu::ParamLayout& layout, const float* pa
   cal.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   *out = std::move(cal);
   return Status::Ok();
+}
+
+Status calibration_from_shards(const train_cpu::ParamLayout& layout, const float* params, const std::string& pattern,
+                               int seq_len, int64_t max_tokens, CalibrationData* out) {
+  const std::string glob = data::shard_pattern(pattern, "train");
+  if (glob.find("_val_") != std::string::npos)
+    return Status(StatusCode::invalid_argument,
+                  "calibration: '" + glob + "' names validation shards; calibrate on training tokens only");
+  std::vector<uint16_t> tokens;
+  GOLF_RETURN_IF_ERROR(data::read_shard_tokens(glob, &tokens).prefix("calibration: "));
+  const size_t keep = std::min<size_t>(tokens.size(), (size_t)std::max<int64_t>(max_tokens, 0) + 1);
+  std::vector<int32_t> ids(tokens.begin(), tokens.begin() + keep);
+  return collect_calibration(layout, params, ids, seq_len, max_tokens, out);
 }
 
 Status calibration_loss(const train_cpu::ParamLayout& layout, const float* params, const CalibrationData& calib,

@@ -31,6 +31,12 @@ Status collect_calibration(const train_cpu::ParamLayout& layout, const float* pa
                            const std::vector<int32_t>& train_tokens, int seq_len, int64_t max_tokens,
                            CalibrationData* out);
 
+// collect_calibration on the first max_tokens tokens of the training shards `pattern` (a glob, .bin path, or a
+// directory meaning DIR/fineweb_train_*.bin). Refuses shards named like validation ("_val_"): the export must
+// never be tuned on the data it is scored on.
+Status calibration_from_shards(const train_cpu::ParamLayout& layout, const float* params, const std::string& pattern,
+                               int seq_len, int64_t max_tokens, CalibrationData* out);
+
 // Mean next-token loss (nats) of `params` on the calibration windows (max_windows > 0: only the first ones).
 Status calibration_loss(const train_cpu::ParamLayout& layout, const float* params, const CalibrationData& calib,
                         int64_t max_windows, double* loss);

@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "args.h"  // defines: golf::cli::ArgParser
+#include "calib.h"
 #include "code_size.h"
+#include "cpu/matmul.h"  // defines: train_cpu::threads_init
 #include "jsonl_text.h"  // defines: golf::cli::jsonl_text
 #include "mapped_file.h"  // defines: read_file_bytes
 #include "param_source.h"
@@ -29,6 +31,9 @@ struct Args {
   ex::ExportRunOptions run;
   ex::ExportProvenance provenance;  // from the flags; overrides what the checkpoint's metadata says
   int64_t max_docs = -1;
+  bool gptq = false;
+  std::string calib_data;
+  int64_t calib_tokens = 65536, calib_seq_len = 0;
   bool tensors = false, json = false, code_files = false, overwrite = false;
 };
 
@@ -98,6 +103,17 @@ int parse_args(int argc, char** argv, Args* a) {
       .integer("--seed", &prov.seed, 0, INT64_MAX, "provenance: seed")
       .text("--data-sha256", &prov.data_sha256, "provenance: SHA-256 of the training data manifest", "HEX")
       .text("--source-revision", &prov.source_revision, "provenance: source revision", "REV")
+      .section("GPTQ (trainer/export/gptq.h)")
+      .flag("--gptq", &a->gptq, "quantize every matrix by GPTQ with the recipe's scales, from Hessians of the\n"
+            "model's activations on --calib-data (training tokens; never validation)")
+      .text("--calib-data", &a->calib_data, "training shards for calibration (DIR means DIR/fineweb_train_*.bin)",
+            "DIR|GLOB")
+      .integer("--calib-tokens", &a->calib_tokens, 1, INT64_MAX, "calibration tokens, from the start of\n"
+               "--calib-data (default 65536)")
+      .integer("--calib-seq-len", &a->calib_seq_len, 0, 1 << 20, "calibration window (default 0: the model's\n"
+               "max_seq_len)", "L")
+      .real("--gptq-damp", &a->run.export_options.gptq.percdamp, 0, 10, "damping: this fraction of the Hessian's\n"
+            "mean diagonal is added to it (default 0.01)", "F")
       .section("scoring (bits per byte exactly as the challenge accounts it)")
       .text("--val", &a->val, "the challenge's validation shards (DIR means DIR/fineweb_val_*.bin; *_bytes_*\n"
             "sidecars skipped), concatenated in sorted order and trimmed to ((N-1)//L)*L+1 tokens", "DIR|GLOB")
@@ -133,6 +149,8 @@ int parse_args(int argc, char** argv, Args* a) {
   for (const char* flag : {"--params", "--tokenizer", "--output"}) {
     if (!args.given(flag)) return args.usage_error(std::string(flag) + " is required (see --help)");
   }
+  if (a->gptq && a->calib_data.empty()) return args.usage_error("--gptq needs --calib-data (training shards)");
+  if (!a->gptq && !a->calib_data.empty()) return args.usage_error("--calib-data is only used with --gptq");
   if (!a->val.empty() && !a->val_jsonl.empty()) return args.usage_error("give --val or --val-jsonl, not both");
   if (!a->overwrite && std::filesystem::exists(a->run.export_options.output_path))
     return args.usage_error(a->run.export_options.output_path + " exists: pass --overwrite to replace it");
@@ -219,6 +237,20 @@ int main(int argc, char** argv) {
     a.run.score.trim_to_windows = false;
   }
 
+  ex::CalibrationData calibration;
+  if (a.gptq) {
+    const golf::ModelConfig& cfg = params.layout.config;
+    const int seq_len = a.calib_seq_len > 0 ? (int)a.calib_seq_len : cfg.max_seq_len;
+    if (a.run.score.threads > 0) golf::train_cpu::threads_init(a.run.score.threads);
+    st = ex::calibration_from_shards(params.layout, params.params(), a.calib_data, seq_len, a.calib_tokens,
+                                     &calibration);
+    if (!st.ok()) return fail(st);
+    a.run.export_options.calibration = &calibration;
+    std::fprintf(a.json ? stderr : stdout, "calibration: %lld training tokens (%lld windows of %d) from %s, %zu Hessians, %.1f s\n",
+                 (long long)calibration.tokens, (long long)(calibration.tokens / seq_len), seq_len,
+                 golf::data::shard_pattern(a.calib_data, "train").c_str(), calibration.hessians.size(), calibration.seconds);
+  }
+
   ex::ExportReport report;
   ex::ArtifactSummary summary;
   st = ex::export_and_score(params.layout, params.params(), tokenizer, a.run, &report, &summary);
@@ -228,6 +260,8 @@ int main(int argc, char** argv) {
     std::printf("%s\n", ex::artifact_summary_json(summary, &report).c_str());
   } else {
     if (a.tensors) ex::print_tensor_table(stdout, report);
+    if (report.gptq_tensors > 0)
+      std::printf("gptq: %d tensors in %.1f s\n", report.gptq_tensors, report.gptq_seconds);
     ex::print_artifact_summary(stdout, summary);
   }
   std::fflush(stdout);

@@ -316,6 +316,11 @@ const std::vector<Flag>& flag_table() {
     t.push_back(string_flag("export-path", &O::export_path, "export", C, "output .golf (default OUT/model.golf)"));
     t.push_back(bool_flag("export", &O::export_model, "export", C,
                           "export and score the .golf at the end (rank 0)"));
+    t.push_back(bool_flag("export-gptq", &O::export_gptq, "export", C,
+                          "quantize the export's matrices by GPTQ, from Hessians of the final model's activations on "
+                          "the first --export-calib-tokens training tokens (never validation)"));
+    t.push_back(int_flag("export-calib-tokens", &O::export_calib_tokens, 1, int64_t(1) << 40, "export", C,
+                         "GPTQ calibration tokens"));
     return t;
   }();
   return table;

@@ -57,6 +57,18 @@ Status export_and_score(TrainRun* run, const TrainOutcome& outcome, const std::v
   ro.pre_quant = !outcome.has_final_val;
   // An over-budget artifact is reported, not a failed run: the parameters and the file are still good.
   ro.allow_over_budget = true;
+  train_export::CalibrationData calibration;
+  if (o.export_gptq) {
+    GOLF_RETURN_IF_ERROR(train_export::calibration_from_shards(run->backend->layout(), params.data(),
+                                                               run->data.train_pattern, o.seq_len,
+                                                               o.export_calib_tokens, &calibration)
+                             .prefix("export: "));
+    run->log.line(strprintf("export: GPTQ calibration %lld training tokens (%lld windows of %d) from %s, %zu "
+                            "Hessians, %.1f s",
+                            (long long)calibration.tokens, (long long)(calibration.tokens / o.seq_len), o.seq_len,
+                            run->data.train_pattern.c_str(), calibration.hessians.size(), calibration.seconds));
+    eo.calibration = &calibration;
+  }
   train_export::ExportReport er;
   train_export::ArtifactSummary sum;
   GOLF_RETURN_IF_ERROR(train_export::export_and_score(run->backend->layout(), params.data(), run->tokenizer, ro, &er,
