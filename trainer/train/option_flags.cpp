@@ -312,7 +312,8 @@ const std::vector<Flag>& flag_table() {
     // export
     t.push_back(string_flag("export-recipe", &O::export_recipe, "export", C,
                             "quantization recipe of the final .golf (trainer/export/recipes.h: challenge, q8, q6, q5, "
-                            "q4, f16, f32)", "NAME"));
+                            "q4, f16, f32; auto: per-tensor widths chosen for the 16,000,000-byte budget from measured "
+                            "sensitivities on training tokens, trainer/export/auto_recipe.h)", "NAME"));
     t.push_back(string_flag("export-path", &O::export_path, "export", C, "output .golf (default OUT/model.golf)"));
     t.push_back(bool_flag("export", &O::export_model, "export", C,
                           "export and score the .golf at the end (rank 0)"));
