@@ -11,6 +11,7 @@
 #include "args.h"  // defines: golf::cli::ArgParser
 #include "auto_recipe.h"
 #include "calib.h"
+#include "sweep.h"
 #include "code_size.h"
 #include "cpu/matmul.h"  // defines: train_cpu::threads_init
 #include "jsonl_text.h"  // defines: golf::cli::jsonl_text
@@ -33,7 +34,7 @@ struct Args {
   ex::ExportProvenance provenance;  // from the flags; overrides what the checkpoint's metadata says
   int64_t max_docs = -1;
   bool gptq = false;
-  std::string calib_data, alloc_specs;
+  std::string calib_data, alloc_specs, sweep_dir;
   int64_t alloc_windows = 8;
   int64_t calib_tokens = 65536, calib_seq_len = 0;
   bool tensors = false, json = false, code_files = false, overwrite = false;
@@ -126,6 +127,10 @@ int parse_args(int argc, char** argv, Args* a) {
             "q8,q6:k12.85,q5:k8,q4:g32,q3:k4,q2:k2.5)", "LIST")
       .integer("--alloc-windows", &a->alloc_windows, 1, INT64_MAX, "--recipe auto: calibration windows each\n"
                "sensitivity is measured on (default 8)")
+      .text("--sweep", &a->sweep_dir, "write the penalty-vs-bytes report instead of one file: the named recipes\n"
+            "and uniform all-matrix widths, each round-to-nearest and GPTQ, and --recipe auto at the uniform GPTQ\n"
+            "points' bytes, all scored on --val: DIR/sweep.csv, sweep.md, sweep.svg and one .golf per point\n"
+            "(needs --calib-data and --val or --val-jsonl; -o is not used)", "DIR")
       .section("scoring (bits per byte exactly as the challenge accounts it)")
       .text("--val", &a->val, "the challenge's validation shards (DIR means DIR/fineweb_val_*.bin; *_bytes_*\n"
             "sidecars skipped), concatenated in sorted order and trimmed to ((N-1)//L)*L+1 tokens", "DIR|GLOB")
@@ -159,14 +164,21 @@ int parse_args(int argc, char** argv, Args* a) {
   if (runtime_kernels) a->run.score.compute = golf::ComputeMode::automatic;
   if (a->code_files) return -1;
   for (const char* flag : {"--params", "--tokenizer", "--output"}) {
+    if (std::string(flag) == "--output" && !a->sweep_dir.empty()) continue;
     if (!args.given(flag)) return args.usage_error(std::string(flag) + " is required (see --help)");
   }
-  const bool needs_calib = a->gptq || recipe == "auto";
+  if (!a->sweep_dir.empty()) {
+    if (a->calib_data.empty()) return args.usage_error("--sweep needs --calib-data (training shards)");
+    if (a->val.empty() && a->val_jsonl.empty()) return args.usage_error("--sweep needs --val or --val-jsonl");
+    if (!a->overwrite && std::filesystem::exists(a->sweep_dir + "/sweep.csv"))
+      return args.usage_error(a->sweep_dir + "/sweep.csv exists: pass --overwrite to replace it");
+  }
+  const bool needs_calib = a->gptq || recipe == "auto" || !a->sweep_dir.empty();
   if (needs_calib && a->calib_data.empty())
     return args.usage_error("--gptq and --recipe auto need --calib-data (training shards)");
   if (!needs_calib && !a->calib_data.empty()) return args.usage_error("--calib-data is only used with --gptq or --recipe auto");
   if (!a->val.empty() && !a->val_jsonl.empty()) return args.usage_error("give --val or --val-jsonl, not both");
-  if (!a->overwrite && std::filesystem::exists(a->run.export_options.output_path))
+  if (a->sweep_dir.empty() && !a->overwrite && std::filesystem::exists(a->run.export_options.output_path))
     return args.usage_error(a->run.export_options.output_path + " exists: pass --overwrite to replace it");
   return -1;
 }
@@ -253,7 +265,7 @@ int main(int argc, char** argv) {
 
   ex::CalibrationData calibration;
   const bool auto_recipe = a.run.export_options.recipe == "auto";
-  if (a.gptq || auto_recipe) {
+  if (a.gptq || auto_recipe || !a.sweep_dir.empty()) {
     const golf::ModelConfig& cfg = params.layout.config;
     const int seq_len = a.calib_seq_len > 0 ? (int)a.calib_seq_len : cfg.max_seq_len;
     if (a.run.score.threads > 0) golf::train_cpu::threads_init(a.run.score.threads);
@@ -266,21 +278,39 @@ int main(int argc, char** argv) {
                  golf::data::shard_pattern(a.calib_data, "train").c_str(), calibration.hessians.size(), calibration.seconds);
   }
 
+  ex::AllocSettings as;
+  as.loss_windows = a.alloc_windows;
+  if (!a.alloc_specs.empty()) {
+    as.specs.clear();
+    for (size_t start = 0; start <= a.alloc_specs.size();) {
+      size_t end = a.alloc_specs.find(',', start);
+      if (end == std::string::npos) end = a.alloc_specs.size();
+      if (end > start) as.specs.push_back(a.alloc_specs.substr(start, end - start));
+      start = end + 1;
+    }
+  }
+  if (!a.sweep_dir.empty()) {
+    ex::SweepOptions so;
+    so.out_dir = a.sweep_dir;
+    so.run = a.run;
+    so.run.export_options.calibration = nullptr;
+    so.alloc = as;
+    so.alloc.progress = [](const ex::AllocTensor& t, double seconds) {
+      std::printf("sweep: allocator measured %s (%zu choices) in %.1f s\n", t.name.c_str(), t.options.size(), seconds);
+      std::fflush(stdout);
+    };
+    std::vector<ex::SweepPoint> points;
+    double fp32 = 0;
+    st = ex::run_sweep(params.layout, params.params(), tokenizer, calibration, so, &points, &fp32);
+    if (!st.ok()) return fail(st);
+    std::printf("sweep: %zu points written to %s/sweep.csv, sweep.md, sweep.svg\n", points.size(), a.sweep_dir.c_str());
+    return 0;
+  }
+
   ex::AutoRecipeResult plan;
   if (auto_recipe) {
-    ex::AllocSettings as;
-    if (!a.alloc_specs.empty()) {
-      as.specs.clear();
-      for (size_t start = 0; start <= a.alloc_specs.size();) {
-        size_t end = a.alloc_specs.find(',', start);
-        if (end == std::string::npos) end = a.alloc_specs.size();
-        if (end > start) as.specs.push_back(a.alloc_specs.substr(start, end - start));
-        start = end + 1;
-      }
-    }
     as.gptq = a.gptq;
     as.gptq_settings = a.run.export_options.gptq;
-    as.loss_windows = a.alloc_windows;
     FILE* progress_out = a.json ? stderr : stdout;
     as.progress = [progress_out](const ex::AllocTensor& t, double seconds) {
       std::fprintf(progress_out, "auto recipe: measured %s (%zu choices) in %.1f s\n", t.name.c_str(), t.options.size(),
