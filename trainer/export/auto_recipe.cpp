@@ -28,6 +28,7 @@ Status allocate_auto_recipe(const train_cpu::ParamLayout& layout, const float* p
   // Dry export with every allocated tensor at its first option: the bytes outside those tensors.
   ExportOptions dry = options;
   dry.recipe = kAutoBaseRecipe;
+  if (dry.output_path.empty()) dry.output_path = "(dry run)";  // never written: before_write refuses
   dry.rules.clear();
   for (const AllocTensor& t : r.tensors) dry.rules.push_back(t.name + "=" + t.options[0].spec);
   dry.before_write = [](const ExportReport&) { return Status(StatusCode::cancelled, "dry run"); };
