@@ -35,7 +35,26 @@ AllocChoice pick_at(const std::vector<AllocTensor>& tensors, double lambda) {
 
 }  // namespace
 
-Status choose_under_budget(const std::vector<AllocTensor>& tensors, uint64_t budget, AllocChoice* out) {
+// Measured increases are noisy on a small calibration set: a narrower option can measure below a wider one, or
+// below 0. The choice uses a cleaned copy: clamped at 0 and made monotone (an option never counts as better than
+// any option with more bytes), so noise cannot make a narrow width look free.
+std::vector<AllocTensor> cleaned(const std::vector<AllocTensor>& tensors) {
+  std::vector<AllocTensor> out = tensors;
+  for (AllocTensor& t : out) {
+    std::vector<int> order(t.options.size());
+    for (size_t i = 0; i < order.size(); i++) order[i] = (int)i;
+    std::sort(order.begin(), order.end(), [&](int a, int b) { return t.options[a].bytes > t.options[b].bytes; });
+    double floor = 0;
+    for (int i : order) {  // widest first
+      t.options[i].dloss = std::max(t.options[i].dloss, floor);
+      floor = t.options[i].dloss;
+    }
+  }
+  return out;
+}
+
+Status choose_under_budget(const std::vector<AllocTensor>& measured, uint64_t budget, AllocChoice* out) {
+  const std::vector<AllocTensor> tensors = cleaned(measured);
   AllocChoice smallest;
   for (const AllocTensor& t : tensors) {
     if (t.options.empty()) return Status(StatusCode::invalid_argument, "allocate: tensor " + t.name + " has no options");
@@ -106,6 +125,28 @@ Status choose_under_budget(const std::vector<AllocTensor>& tensors, uint64_t bud
     const AllocOption& cur = tensors[bt].options[best.option[bt]];
     const AllocOption& cand = tensors[bt].options[bo];
     best.bytes = best.bytes - cur.bytes + cand.bytes;
+    best.predicted_dloss += cand.dloss - cur.dloss;
+    best.option[bt] = bo;
+  }
+  // Bytes still left: widen tensors whose measured gain is zero (after cleaning, a wider option is never predicted
+  // worse), largest added size that fits first, so the budget buys precision the calibration could not resolve.
+  for (;;) {
+    int bt = -1, bo = -1;
+    uint64_t best_added = 0;
+    for (size_t t = 0; t < tensors.size(); t++) {
+      const AllocOption& cur = tensors[t].options[best.option[t]];
+      for (int o = 0; o < (int)tensors[t].options.size(); o++) {
+        const AllocOption& cand = tensors[t].options[o];
+        if (cand.bytes <= cur.bytes || cand.dloss > cur.dloss) continue;
+        const uint64_t added = cand.bytes - cur.bytes;
+        if (best.bytes + added > budget) continue;
+        if (added > best_added) best_added = added, bt = (int)t, bo = o;
+      }
+    }
+    if (bt < 0) break;
+    const AllocOption& cur = tensors[bt].options[best.option[bt]];
+    const AllocOption& cand = tensors[bt].options[bo];
+    best.bytes += cand.bytes - cur.bytes;
     best.predicted_dloss += cand.dloss - cur.dloss;
     best.option[bt] = bo;
   }

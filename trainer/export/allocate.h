@@ -35,7 +35,9 @@ struct AllocChoice {
   double predicted_dloss = 0;    // sum of the chosen options' dloss
 };
 
-// Chooses one option per tensor with total bytes <= budget, minimising the summed dloss (see above).
+// Chooses one option per tensor with total bytes <= budget, minimising the summed dloss (see above) of a cleaned
+// copy of the measurements (clamped at 0, monotone in bytes: calibration noise cannot make a narrow width look
+// free), then widening zero-gain tensors with the bytes left. predicted_dloss is in cleaned terms.
 // invalid_argument when even the smallest option of every tensor exceeds the budget (the message says the minimum).
 Status choose_under_budget(const std::vector<AllocTensor>& tensors, uint64_t budget, AllocChoice* out);
 
