@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 
 #include "code_size.h"
 #include "bytes.h"
@@ -42,6 +43,34 @@ Status fill_metadata(const ExportProvenance& p, const ExportRecipe& recipe, KeyV
   return Status::Ok();
 }
 
+}  // namespace
+
+Status make_gptq_record(const std::string& name, const std::vector<uint64_t>& dims, const float* values,
+                        const TensorPlan& plan, const std::vector<double>& hessian, const GptqSettings& settings,
+                        TensorRecord* out, QuantError* error) {
+  if (dims.size() != 2 || !dtype_is_quantized(plan.dtype) || hessian.size() != dims[1] * dims[1])
+    return Status(StatusCode::invalid_argument, "tensor '" + name + "': GPTQ needs a quantized 2-D plan and its Hessian");
+  TensorRecord rec;
+  rec.name = name;
+  rec.dims = dims;
+  rec.dtype = plan.dtype;
+  rec.codec = plan.codec;
+  rec.group_size = plan.quant.group_size;
+  Status st = gptq_quantize(values, dims[0], dims[1], hessian.data(), plan.quant, settings, &rec.raw);
+  if (!st.ok()) return Status(st.code(), "tensor '" + name + "': " + st.message());
+  if (error) {
+    TensorLayout L;
+    GOLF_RETURN_IF_ERROR(tensor_layout(plan.dtype, dims, plan.quant.group_size, &L));
+    std::vector<float> back(L.count);
+    GOLF_RETURN_IF_ERROR(dequantize(plan.dtype, L, rec.group_size, rec.raw.data(), back.data()));
+    *error = quant_error(values, back.data(), L.count);
+  }
+  *out = std::move(rec);
+  return Status::Ok();
+}
+
+namespace {
+
 double sum_squares(const float* w, size_t n) {
   double s = 0;
   for (size_t i = 0; i < n; i++) s += (double)w[i] * (double)w[i];
@@ -67,6 +96,13 @@ Status export_model(const train_cpu::ParamLayout& layout, const float* params, c
   model_config_to_kv(layout.config, &writer.config());
   writer.set_tokenizer(tokenizer);
   GOLF_RETURN_IF_ERROR(fill_metadata(options.provenance, recipe, &writer.metadata()).prefix("export: "));
+  if (options.calibration) {
+    char gptq_meta[160];
+    std::snprintf(gptq_meta, sizeof gptq_meta, "calibration %lld training tokens, percdamp %g, block %d, act_order %d",
+                  (long long)options.calibration->tokens, options.gptq.percdamp, options.gptq.block,
+                  (int)options.gptq.act_order);
+    writer.metadata().set_string("export_gptq", gptq_meta);
+  }
 
   ExportReport r;
   r.path = options.output_path;
@@ -82,7 +118,23 @@ Status export_model(const train_cpu::ParamLayout& layout, const float* params, c
     TensorPlan plan;
     GOLF_RETURN_IF_ERROR(recipe.plan_for(t.name, info.dims, &plan).prefix("export: "));
     TensorRecord rec;
-    GOLF_RETURN_IF_ERROR(make_tensor_record(t.name, info.dims, values, plan, &rec, &info.error).prefix("export: "));
+    const std::vector<double>* hessian = nullptr;
+    if (options.calibration && dtype_is_quantized(plan.dtype) && info.dims.size() == 2) {
+      auto it = options.calibration->hessians.find(t.name);
+      if (it != options.calibration->hessians.end() && it->second.size() == info.dims[1] * info.dims[1])
+        hessian = &it->second;
+    }
+    if (hessian) {
+      const auto g0 = std::chrono::steady_clock::now();
+      GOLF_RETURN_IF_ERROR(
+          make_gptq_record(t.name, info.dims, values, plan, *hessian, options.gptq, &rec, &info.error)
+              .prefix("export: "));
+      r.gptq_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - g0).count();
+      r.gptq_tensors++;
+      info.gptq = true;
+    } else {
+      GOLF_RETURN_IF_ERROR(make_tensor_record(t.name, info.dims, values, plan, &rec, &info.error).prefix("export: "));
+    }
     GOLF_RETURN_IF_ERROR(writer.add_tensor(std::move(rec)).prefix("export: "));
     info.spec = plan.spec;
     info.dtype = plan.dtype;

@@ -13,7 +13,11 @@
 
 #include "dtype.h"                // defines: Dtype, Codec
 #include "params/param_layout.h"  // defines: train_cpu::ParamLayout
+#include "calib.h"                // defines: CalibrationData
+#include "golf_writer.h"          // defines: TensorRecord
+#include "gptq.h"                 // defines: GptqSettings
 #include "quant.h"                // defines: QuantError
+#include "recipe.h"               // defines: TensorPlan
 #include "status.h"
 #include "tokenizer_data.h"       // defines: TokenizerData
 
@@ -39,6 +43,10 @@ struct ExportOptions {
   std::string recipe = "challenge";       // recipes.h: challenge, q8, q6, q5, q4, f16, f32
   std::vector<std::string> rules;         // "PATTERN=SPEC", before the recipe; first match wins
   ExportProvenance provenance;
+  // When set, every quantized matrix with a Hessian in it is quantized by GPTQ (gptq.h) instead of
+  // round-to-nearest, with the same scales; tensors without one (control tensors, floats) are unchanged.
+  const CalibrationData* calibration = nullptr;
+  GptqSettings gptq;
   // Called with the finished report (sizes known) before the file is written; an error stops the export with
   // nothing written and *report filled.
   std::function<Status(const struct ExportReport&)> before_write;
@@ -55,6 +63,7 @@ struct TensorExportInfo {
   uint64_t stored_bytes = 0;    // bytes in the DATA section after the codec (codes + scales)
   double bits_per_weight = 0;   // 8 * stored_bytes / elements
   QuantError error;             // max |w - w'| and sqrt(sum (w - w')^2 / sum w^2) of the round trip
+  bool gptq = false;            // quantized by GPTQ (else round-to-nearest or a float dtype)
 };
 
 struct ExportReport {
@@ -70,7 +79,14 @@ struct ExportReport {
   double max_abs_error = 0;     // over every weight
   double rel_rms_error = 0;     // sqrt(sum over all weights of (w - w')^2 / sum w^2)
   double seconds = 0;           // quantize + encode + write
+  double gptq_seconds = 0;      // of which GPTQ
+  int gptq_tensors = 0;         // tensors quantized by GPTQ
 };
+
+// make_tensor_record (format/recipe.h) with GPTQ instead of round-to-nearest: the same scales, codes from gptq.h.
+Status make_gptq_record(const std::string& name, const std::vector<uint64_t>& dims, const float* values,
+                        const TensorPlan& plan, const std::vector<double>& hessian, const GptqSettings& settings,
+                        TensorRecord* out, QuantError* error);
 
 // Exports `params` (layout.total floats laid out as `layout`) with the tokenizer into options.output_path.
 // Fails (writing nothing) on an unknown recipe, a bad rule, a tensor the recipe cannot store (e.g. q4 on a width

@@ -9,7 +9,11 @@
 #include <vector>
 
 #include "args.h"  // defines: golf::cli::ArgParser
+#include "auto_recipe.h"
+#include "calib.h"
+#include "sweep.h"
 #include "code_size.h"
+#include "cpu/matmul.h"  // defines: train_cpu::threads_init
 #include "jsonl_text.h"  // defines: golf::cli::jsonl_text
 #include "mapped_file.h"  // defines: read_file_bytes
 #include "param_source.h"
@@ -29,6 +33,10 @@ struct Args {
   ex::ExportRunOptions run;
   ex::ExportProvenance provenance;  // from the flags; overrides what the checkpoint's metadata says
   int64_t max_docs = -1;
+  bool gptq = false;
+  std::string calib_data, alloc_specs, sweep_dir;
+  int64_t alloc_windows = 8;
+  int64_t calib_tokens = 65536, calib_seq_len = 0;
   bool tensors = false, json = false, code_files = false, overwrite = false;
 };
 
@@ -39,6 +47,8 @@ int fail(const golf::Status& st) {
 
 std::string recipe_list() {
   std::string list;
+  list += "\n  auto       per-tensor dtype/group/clip chosen for --budget from measured sensitivities and exact\n"
+          "             rANS sizes (trainer/export/allocate.h); needs --calib-data";
   for (const ex::RecipeInfo& r : ex::export_recipes()) {
     char line[256];
     std::snprintf(line, sizeof line, "\n  %-10s %s", r.name, r.summary);
@@ -78,7 +88,11 @@ int parse_args(int argc, char** argv, Args* a) {
                     return std::string();
                   }
                 }
-                return "unknown recipe; expected one of:" + recipe_list();
+                if (v == "auto") {
+                  recipe = v;
+                  return std::string();
+                }
+                return "unknown recipe; expected one of:" + recipe_list() + "\n  auto";
               })
       .texts("--quant", &a->run.export_options.rules, "a rule before the recipe, first match wins (repeatable);\n"
              "PAT is a glob over tensor names, SPEC is DTYPE[:g32|g64|g128][:p<pct>|:k<k>][:floor<v>][:raw|:rans]\n"
@@ -98,6 +112,25 @@ int parse_args(int argc, char** argv, Args* a) {
       .integer("--seed", &prov.seed, 0, INT64_MAX, "provenance: seed")
       .text("--data-sha256", &prov.data_sha256, "provenance: SHA-256 of the training data manifest", "HEX")
       .text("--source-revision", &prov.source_revision, "provenance: source revision", "REV")
+      .section("GPTQ (trainer/export/gptq.h)")
+      .flag("--gptq", &a->gptq, "quantize every matrix by GPTQ with the recipe's scales, from Hessians of the\n"
+            "model's activations on --calib-data (training tokens; never validation)")
+      .text("--calib-data", &a->calib_data, "training shards for calibration (DIR means DIR/fineweb_train_*.bin)",
+            "DIR|GLOB")
+      .integer("--calib-tokens", &a->calib_tokens, 1, INT64_MAX, "calibration tokens, from the start of\n"
+               "--calib-data (default 65536)")
+      .integer("--calib-seq-len", &a->calib_seq_len, 0, 1 << 20, "calibration window (default 0: the model's\n"
+               "max_seq_len)", "L")
+      .real("--gptq-damp", &a->run.export_options.gptq.percdamp, 0, 10, "damping: this fraction of the Hessian's\n"
+            "mean diagonal is added to it (default 0.01)", "F")
+      .text("--alloc-specs", &a->alloc_specs, "--recipe auto: candidate SPECs, comma-separated (default\n"
+            "q8,q6:k12.85,q5:k8,q4:g32,q3:k4,q2:k2.5)", "LIST")
+      .integer("--alloc-windows", &a->alloc_windows, 1, INT64_MAX, "--recipe auto: calibration windows each\n"
+               "sensitivity is measured on (default 8)")
+      .text("--sweep", &a->sweep_dir, "write the penalty-vs-bytes report instead of one file: the named recipes\n"
+            "and uniform all-matrix widths, each round-to-nearest and GPTQ, and --recipe auto at the uniform GPTQ\n"
+            "points' bytes, all scored on --val: DIR/sweep.csv, sweep.md, sweep.svg and one .golf per point\n"
+            "(needs --calib-data and --val or --val-jsonl; -o is not used)", "DIR")
       .section("scoring (bits per byte exactly as the challenge accounts it)")
       .text("--val", &a->val, "the challenge's validation shards (DIR means DIR/fineweb_val_*.bin; *_bytes_*\n"
             "sidecars skipped), concatenated in sorted order and trimmed to ((N-1)//L)*L+1 tokens", "DIR|GLOB")
@@ -131,10 +164,21 @@ int parse_args(int argc, char** argv, Args* a) {
   if (runtime_kernels) a->run.score.compute = golf::ComputeMode::automatic;
   if (a->code_files) return -1;
   for (const char* flag : {"--params", "--tokenizer", "--output"}) {
+    if (std::string(flag) == "--output" && !a->sweep_dir.empty()) continue;
     if (!args.given(flag)) return args.usage_error(std::string(flag) + " is required (see --help)");
   }
+  if (!a->sweep_dir.empty()) {
+    if (a->calib_data.empty()) return args.usage_error("--sweep needs --calib-data (training shards)");
+    if (a->val.empty() && a->val_jsonl.empty()) return args.usage_error("--sweep needs --val or --val-jsonl");
+    if (!a->overwrite && std::filesystem::exists(a->sweep_dir + "/sweep.csv"))
+      return args.usage_error(a->sweep_dir + "/sweep.csv exists: pass --overwrite to replace it");
+  }
+  const bool needs_calib = a->gptq || recipe == "auto" || !a->sweep_dir.empty();
+  if (needs_calib && a->calib_data.empty())
+    return args.usage_error("--gptq and --recipe auto need --calib-data (training shards)");
+  if (!needs_calib && !a->calib_data.empty()) return args.usage_error("--calib-data is only used with --gptq or --recipe auto");
   if (!a->val.empty() && !a->val_jsonl.empty()) return args.usage_error("give --val or --val-jsonl, not both");
-  if (!a->overwrite && std::filesystem::exists(a->run.export_options.output_path))
+  if (a->sweep_dir.empty() && !a->overwrite && std::filesystem::exists(a->run.export_options.output_path))
     return args.usage_error(a->run.export_options.output_path + " exists: pass --overwrite to replace it");
   return -1;
 }
@@ -219,6 +263,69 @@ int main(int argc, char** argv) {
     a.run.score.trim_to_windows = false;
   }
 
+  ex::CalibrationData calibration;
+  const bool auto_recipe = a.run.export_options.recipe == "auto";
+  if (a.gptq || auto_recipe || !a.sweep_dir.empty()) {
+    const golf::ModelConfig& cfg = params.layout.config;
+    const int seq_len = a.calib_seq_len > 0 ? (int)a.calib_seq_len : cfg.max_seq_len;
+    if (a.run.score.threads > 0) golf::train_cpu::threads_init(a.run.score.threads);
+    st = ex::calibration_from_shards(params.layout, params.params(), a.calib_data, seq_len, a.calib_tokens,
+                                     &calibration);
+    if (!st.ok()) return fail(st);
+    if (a.gptq) a.run.export_options.calibration = &calibration;
+    std::fprintf(a.json ? stderr : stdout, "calibration: %lld training tokens (%lld windows of %d) from %s, %zu Hessians, %.1f s\n",
+                 (long long)calibration.tokens, (long long)(calibration.tokens / seq_len), seq_len,
+                 golf::data::shard_pattern(a.calib_data, "train").c_str(), calibration.hessians.size(), calibration.seconds);
+  }
+
+  ex::AllocSettings as;
+  as.loss_windows = a.alloc_windows;
+  if (!a.alloc_specs.empty()) {
+    as.specs.clear();
+    for (size_t start = 0; start <= a.alloc_specs.size();) {
+      size_t end = a.alloc_specs.find(',', start);
+      if (end == std::string::npos) end = a.alloc_specs.size();
+      if (end > start) as.specs.push_back(a.alloc_specs.substr(start, end - start));
+      start = end + 1;
+    }
+  }
+  if (!a.sweep_dir.empty()) {
+    ex::SweepOptions so;
+    so.out_dir = a.sweep_dir;
+    so.run = a.run;
+    so.run.export_options.calibration = nullptr;
+    so.alloc = as;
+    so.alloc.progress = [](const ex::AllocTensor& t, double seconds) {
+      std::printf("sweep: allocator measured %s (%zu choices) in %.1f s\n", t.name.c_str(), t.options.size(), seconds);
+      std::fflush(stdout);
+    };
+    std::vector<ex::SweepPoint> points;
+    double fp32 = 0;
+    st = ex::run_sweep(params.layout, params.params(), tokenizer, calibration, so, &points, &fp32);
+    if (!st.ok()) return fail(st);
+    std::printf("sweep: %zu points written to %s/sweep.csv, sweep.md, sweep.svg\n", points.size(), a.sweep_dir.c_str());
+    return 0;
+  }
+
+  ex::AutoRecipeResult plan;
+  if (auto_recipe) {
+    as.gptq = a.gptq;
+    as.gptq_settings = a.run.export_options.gptq;
+    FILE* progress_out = a.json ? stderr : stdout;
+    as.progress = [progress_out](const ex::AllocTensor& t, double seconds) {
+      std::fprintf(progress_out, "auto recipe: measured %s (%zu choices) in %.1f s\n", t.name.c_str(), t.options.size(),
+                   seconds);
+      std::fflush(progress_out);
+    };
+    st = ex::plan_auto_recipe(params.layout, params.params(), tokenizer, calibration, as, a.run.budget_bytes,
+                              a.run.export_options, &plan);
+    if (!st.ok()) return fail(st);
+    ex::print_auto_recipe(progress_out, plan);
+    a.run.export_options.recipe = ex::kAutoBaseRecipe;
+    // The caller's rules still come first; the allocator's exact-name rules follow.
+    for (const std::string& rule : plan.rules) a.run.export_options.rules.push_back(rule);
+  }
+
   ex::ExportReport report;
   ex::ArtifactSummary summary;
   st = ex::export_and_score(params.layout, params.params(), tokenizer, a.run, &report, &summary);
@@ -228,7 +335,17 @@ int main(int argc, char** argv) {
     std::printf("%s\n", ex::artifact_summary_json(summary, &report).c_str());
   } else {
     if (a.tensors) ex::print_tensor_table(stdout, report);
+    if (report.gptq_tensors > 0)
+      std::printf("gptq: %d tensors in %.1f s\n", report.gptq_tensors, report.gptq_seconds);
     ex::print_artifact_summary(stdout, summary);
+    if (auto_recipe && summary.has_pre_quant && summary.pre_quant.val_loss > 0) {
+      // Predicted: the fp32 score plus the summed calibration-loss increases, in bits per byte of the scored data.
+      const double bpb_per_nat = summary.pre_quant.val_bpb / summary.pre_quant.val_loss;
+      std::printf("auto recipe: predicted post-quant val_bpb %.4f (fp32 %.4f + %.4f), measured %s\n",
+                  summary.pre_quant.val_bpb + plan.choice.predicted_dloss * bpb_per_nat, summary.pre_quant.val_bpb,
+                  plan.choice.predicted_dloss * bpb_per_nat,
+                  summary.has_post_quant ? std::to_string(summary.post_quant.val_bpb).c_str() : "(not scored)");
+    }
   }
   std::fflush(stdout);
   return budget_error ? fail(st) : 0;

@@ -82,7 +82,8 @@ void print_tensor_table(FILE* out, const ExportReport& report) {
     std::string shape = "[";
     for (size_t i = 0; i < t.dims.size(); i++) shape += (i ? ", " : "") + std::to_string(t.dims[i]);
     shape += "]";
-    std::fprintf(out, "%-28s %-12s %-26s %12s %8.3f %10.3g %10.3g\n", t.name.c_str(), shape.c_str(), t.spec.c_str(),
+    std::fprintf(out, "%-28s %-12s %-26s %12s %8.3f %10.3g %10.3g\n", t.name.c_str(), shape.c_str(),
+                 (t.spec + (t.gptq ? " gptq" : "")).c_str(),
                  with_commas(t.stored_bytes).c_str(), t.bits_per_weight, t.error.max_abs, t.error.rel_rms);
   }
 }

@@ -312,10 +312,16 @@ const std::vector<Flag>& flag_table() {
     // export
     t.push_back(string_flag("export-recipe", &O::export_recipe, "export", C,
                             "quantization recipe of the final .golf (trainer/export/recipes.h: challenge, q8, q6, q5, "
-                            "q4, f16, f32)", "NAME"));
+                            "q4, f16, f32; auto: per-tensor widths chosen for the 16,000,000-byte budget from measured "
+                            "sensitivities on training tokens, trainer/export/auto_recipe.h)", "NAME"));
     t.push_back(string_flag("export-path", &O::export_path, "export", C, "output .golf (default OUT/model.golf)"));
     t.push_back(bool_flag("export", &O::export_model, "export", C,
                           "export and score the .golf at the end (rank 0)"));
+    t.push_back(bool_flag("export-gptq", &O::export_gptq, "export", C,
+                          "quantize the export's matrices by GPTQ, from Hessians of the final model's activations on "
+                          "the first --export-calib-tokens training tokens (never validation)"));
+    t.push_back(int_flag("export-calib-tokens", &O::export_calib_tokens, 1, int64_t(1) << 40, "export", C,
+                         "GPTQ calibration tokens"));
     return t;
   }();
   return table;

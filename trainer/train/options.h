@@ -101,6 +101,8 @@ struct TrainOptions {
   std::string export_recipe = "challenge";  // trainer/export/recipes.h
   std::string export_path;  // "": OUT/model.golf
   bool export_model = true;
+  bool export_gptq = false;            // GPTQ (trainer/export/gptq.h) calibrated on the training shards
+  int64_t export_calib_tokens = 65536; // calibration tokens for it, from the start of the training data
 
   // Derived.
   int mlp_hidden_dim() const { return mlp_hidden > 0 ? mlp_hidden : mlp_mult * model_dim; }

@@ -11,6 +11,7 @@
 #include "text_format.h"      // defines: strprintf
 #include "train_run.h"
 
+#include "auto_recipe.h"  // defines: train_export::plan_auto_recipe
 #include "pipeline.h"  // defines: train_export::export_and_score, ArtifactSummary, print_artifact_summary
 
 namespace golf::train {
@@ -57,6 +58,42 @@ Status export_and_score(TrainRun* run, const TrainOutcome& outcome, const std::v
   ro.pre_quant = !outcome.has_final_val;
   // An over-budget artifact is reported, not a failed run: the parameters and the file are still good.
   ro.allow_over_budget = true;
+  train_export::CalibrationData calibration;
+  const bool auto_recipe = o.export_recipe == "auto";
+  if (o.export_gptq || auto_recipe) {
+    GOLF_RETURN_IF_ERROR(train_export::calibration_from_shards(run->backend->layout(), params.data(),
+                                                               run->data.train_pattern, o.seq_len,
+                                                               o.export_calib_tokens, &calibration)
+                             .prefix("export: "));
+    run->log.line(strprintf("export: GPTQ calibration %lld training tokens (%lld windows of %d) from %s, %zu "
+                            "Hessians, %.1f s",
+                            (long long)calibration.tokens, (long long)(calibration.tokens / o.seq_len), o.seq_len,
+                            run->data.train_pattern.c_str(), calibration.hessians.size(), calibration.seconds));
+    if (o.export_gptq) eo.calibration = &calibration;
+  }
+  if (auto_recipe) {
+    train_export::AllocSettings as;
+    as.gptq = o.export_gptq;
+    train_export::AutoRecipeResult plan;
+    GOLF_RETURN_IF_ERROR(train_export::plan_auto_recipe(run->backend->layout(), params.data(), run->tokenizer,
+                                                        calibration, as, ro.budget_bytes, eo, &plan)
+                             .prefix("export: "));
+    char* buf = nullptr;
+    size_t len = 0;
+    FILE* mem = open_memstream(&buf, &len);
+    train_export::print_auto_recipe(mem, plan);
+    std::fclose(mem);
+    std::string table(buf, len);
+    std::free(buf);
+    for (size_t from = 0; from < table.size();) {
+      size_t nl = table.find('\n', from);
+      if (nl == std::string::npos) nl = table.size();
+      run->log.line(table.substr(from, nl - from));
+      from = nl + 1;
+    }
+    eo.recipe = train_export::kAutoBaseRecipe;
+    eo.rules = plan.rules;
+  }
   train_export::ExportReport er;
   train_export::ArtifactSummary sum;
   GOLF_RETURN_IF_ERROR(train_export::export_and_score(run->backend->layout(), params.data(), run->tokenizer, ro, &er,

@@ -319,7 +319,9 @@ Status check_outputs(const TrainOptions& o, bool resumed) {
   }
   if (!o.export_model) return Status::Ok();
   train_export::ExportRecipe recipe;
-  GOLF_RETURN_IF_ERROR(train_export::ExportRecipe::create(o.export_recipe, {}, &recipe).prefix("--export-recipe: "));
+  // "auto" is the byte-budget allocator (trainer/export/auto_recipe.h), planned at export time.
+  if (o.export_recipe != "auto")
+    GOLF_RETURN_IF_ERROR(train_export::ExportRecipe::create(o.export_recipe, {}, &recipe).prefix("--export-recipe: "));
   if (!o.export_path.empty()) {
     const fs::path dir = model.has_parent_path() ? model.parent_path() : fs::path(".");
     std::error_code ec;

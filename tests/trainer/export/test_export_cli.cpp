@@ -163,6 +163,51 @@ TEST_F(ExportCli, ExistingOutputNeedsOverwrite) {
   EXPECT_NE(slurp(dir_.file("m.golf")), before);
 }
 
+// GPTQ, --recipe auto and --sweep end to end on shards (the repository's text slice stands in for training tokens).
+class ExportCliGptq : public ExportCli {};
+
+TEST_F(ExportCliGptq, GptqAutoRecipeAndSweep) {
+  const std::vector<int32_t> ids = val_tokens(sp1024(), 1, 1300);
+  const std::vector<uint16_t> tokens(ids.begin(), ids.end());
+  std::filesystem::create_directories(dir_.file("train"));
+  std::filesystem::create_directories(dir_.file("val"));
+  ASSERT_TRUE(data::write_shard(dir_.file("train/fineweb_train_000000.bin"), tokens.data(), 800).ok());
+  ASSERT_TRUE(data::write_shard(dir_.file("val/fineweb_val_000000.bin"), tokens.data() + 800, 500).ok());
+  const std::string calib = " --calib-data " + dir_.file("train") + " --calib-tokens 512 --calib-seq-len 128";
+  CliRun r = run_export(dir_, common_ + " -o " + dir_.file("g.golf") + " --recipe q5 --gptq" + calib + " --tensors");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* line : {"calibration: 512 training tokens (4 windows of 128)", "q5:k8 gptq", "gptq: 5 tensors"})
+    EXPECT_NE(r.out.find(line), std::string::npos) << line << "\n" << r.out;
+  // Calibration on validation shards is refused; GPTQ without calibration data is a usage error.
+  r = run_export(dir_, common_ + " -o " + dir_.file("v.golf") + " --gptq --calib-data " +
+                           dir_.file("val/fineweb_val_000000.bin"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("validation"), std::string::npos) << r.err;
+  EXPECT_EQ(run_export(dir_, common_ + " -o " + dir_.file("v.golf") + " --gptq").exit_code, 2);
+  EXPECT_EQ(run_export(dir_, common_ + " -o " + dir_.file("v.golf") + " --recipe auto").exit_code, 2);
+  // auto under a budget: the artifact fits, the table and the predicted/measured line are printed.
+  r = run_export(dir_, common_ + " -o " + dir_.file("a.golf") + " --recipe auto --gptq --budget 900000 --val " +
+                           dir_.file("val") + " --alloc-specs q8,q5:k8,q4:g32 --alloc-windows 1" + calib);
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  for (const char* line : {"auto recipe: ", "tok_emb.weight", "predicted post-quant val_bpb", "bytes to spare"})
+    EXPECT_NE(r.out.find(line), std::string::npos) << line << "\n" << r.out;
+  // Too small a budget for any choice: an error, nothing written.
+  r = run_export(dir_, common_ + " -o " + dir_.file("b.golf") + " --recipe auto --budget 300000" + calib);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("b.golf")));
+  // The sweep writes its three files.
+  r = run_export(dir_, common_ + " --sweep " + dir_.file("sweep") + " --val " + dir_.file("val") +
+                           " --alloc-specs q8,q4:g32,q2:k2.5 --alloc-windows 1" + calib);
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  for (const char* f : {"sweep.csv", "sweep.md", "sweep.svg"})
+    EXPECT_TRUE(std::filesystem::exists(dir_.file("sweep/") + f)) << f;
+  EXPECT_NE(slurp(dir_.file("sweep/sweep.csv")).find("\"all q4:g32 gptq\""), std::string::npos);
+  EXPECT_NE(slurp(dir_.file("sweep/sweep.md")).find("auto gptq @ "), std::string::npos) << r.out;
+  EXPECT_EQ(run_export(dir_, common_ + " --sweep " + dir_.file("sweep") + " --val " + dir_.file("val") + calib)
+                .exit_code,
+            2);  // sweep.csv exists and no --overwrite
+}
+
 TEST_F(ExportCli, HelpAndUsageErrors) {
   CliRun r = run_export(dir_, "--help");
   EXPECT_EQ(r.exit_code, 0);

@@ -641,10 +641,24 @@ def check_backend(env, have_cuda_trainer):
     print("backend: cuda refused, device/precision checked, an oversized plan refused; the plan is logged")
 
 
+def check_export_auto(env):
+    """--export-gptq and --export-recipe auto at the end of a run: calibration on training shards, the allocator's
+    table in run.log, a file within the budget that the runtime scored."""
+    out = os.path.join(env.tmp, "export_auto")
+    r = env.run(*env.tiny(out, "--iterations", "5", "--val-loss-every", "0", "--checkpoint-every", "0",
+                          "--val-max-tokens", "2048"), "--export", "1", "--export-gptq", "1", "--export-recipe",
+                "auto", "--export-calib-tokens", "1024")
+    for line in ["export: GPTQ calibration 1024 training tokens (16 windows of 64)", "auto recipe: ",
+                 "tok_emb.weight", "bytes to spare", "final_quant_roundtrip val_loss:"]:
+        check(line in r.stdout, "missing in the log: " + line)
+    check(os.path.exists(os.path.join(out, "model.golf")), "no model.golf")
+    print("export_auto: GPTQ + auto recipe at the end of golf-train")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("check", choices=["e2e", "resume", "signal", "errors", "mpi", "mpi_shard", "launch_env", "ema",
-                                      "stop", "backend"])
+                                      "stop", "backend", "export_auto"])
     ap.add_argument("--golf-train", required=True)
     ap.add_argument("--golf-data", required=True)
     ap.add_argument("--source-dir", required=True)
@@ -665,11 +679,11 @@ def main():
             check_launch_env(env)
         elif args.check == "mpi_shard":
             check_mpi_shard(env, args.have_mpi)
-        elif args.check in ("ema", "stop", "backend"):
+        elif args.check in ("ema", "stop", "backend", "export_auto"):
             if args.check == "backend":
                 check_backend(env, args.have_cuda_trainer)
             else:
-                {"ema": check_ema, "stop": check_stop}[args.check](env)
+                {"ema": check_ema, "stop": check_stop, "export_auto": check_export_auto}[args.check](env)
         else:
             check_mpi(env, args.have_mpi)
     finally:
