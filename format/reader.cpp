@@ -269,6 +269,9 @@ Status GolfFile::decode_tensors() {
     if (!st.ok()) return error(st.code(), where + st.message() + kFixDamaged);
     t.raw = buf.data();
     decoded_.push_back(std::move(buf));
+    // The stored stream is not read again (only verify_all and damage reports do, and the map reads it back): its
+    // pages leave resident memory now, so a loaded rans model holds its decoded tensors but not the file as well.
+    map_.release(t.stored, t.stored_size);
   }
   return Status::Ok();
 }
