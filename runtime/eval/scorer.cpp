@@ -29,6 +29,30 @@ SessionLogits::SessionLogits(Session& session) : session_(session) {}
 int SessionLogits::vocab_size() const { return session_.model().config().vocab_size; }
 int SessionLogits::max_seq_len() const { return session_.model().config().max_seq_len; }
 
+Status LogitsSource::forward_rows(const int32_t* ids, int B, int T, const RowsSink& sink) {
+  const float* logits = nullptr;
+  GOLF_RETURN_IF_ERROR(forward(ids, B, T, &logits));
+  for (int b = 0; b < B; b++) sink(b, 0, T, logits + (size_t)b * T * (size_t)vocab_size());
+  return Status::Ok();
+}
+
+Status SessionLogits::forward_rows(const int32_t* ids, int B, int T, const RowsSink& sink) {
+  const size_t V = (size_t)vocab_size();
+  const int chunk = std::min(session_.n_batch(), T);
+  logits_.resize((size_t)chunk * V);
+  for (int b = 0; b < B; b++) {
+    session_.reset();
+    // decode() itself runs n_batch rows per forward pass: these calls make the same passes as one call of T rows.
+    for (int t0 = 0; t0 < T; t0 += chunk) {
+      const int rows = std::min(chunk, T - t0);
+      GOLF_RETURN_IF_ERROR(session_.decode(ids + (size_t)b * T + t0, rows, logits_.data(), true));
+      sink(b, t0, rows, logits_.data());
+    }
+  }
+  session_.reset();
+  return Status::Ok();
+}
+
 Status SessionLogits::forward(const int32_t* ids, int B, int T, const float** logits) {
   const size_t V = (size_t)vocab_size();
   logits_.resize((size_t)B * (size_t)T * V);
@@ -85,14 +109,13 @@ Status Scorer::score_segment(const int32_t* tokens, int64_t n, int window, int s
     batch_.resize((size_t)B * T);
     for (int b = 0; b < B; b++)
       std::copy(tokens + plan[w0 + b].start, tokens + plan[w0 + b].start + T, batch_.begin() + (long)b * T);
-    const float* logits = nullptr;
-    GOLF_RETURN_IF_ERROR(source_.forward(batch_.data(), B, T, &logits));
     nll_.assign((size_t)B * T, 0.0);
-    for (int b = 0; b < B; b++) {
+    // Each block of rows is reduced to its NLLs as it arrives; the sums below keep stream order.
+    GOLF_RETURN_IF_ERROR(source_.forward_rows(batch_.data(), B, T, [&](int b, int t0, int rows, const float* logits) {
       const EvalWindow& w = plan[w0 + b];
-      for (int64_t p = w.score_from; p < w.length; p++)
-        nll_[(size_t)b * T + p] = nll_of(logits + ((size_t)b * T + p) * vocab, vocab, tokens[w.start + p + 1]);
-    }
+      for (int64_t p = std::max<int64_t>(t0, w.score_from); p < t0 + rows; p++)
+        nll_[(size_t)b * T + p] = nll_of(logits + (size_t)(p - t0) * vocab, vocab, tokens[w.start + p + 1]);
+    }));
     for (int b = 0; b < B; b++) {
       const EvalWindow& w = plan[w0 + b];
       for (int64_t p = w.score_from; p < w.length; p++) {

@@ -40,6 +40,11 @@ class LogitsSource {
   virtual int max_tokens() const = 0;     // B·T per call at most (>= the window)
   // *logits points at [B·T][vocab] floats valid until the next call.
   virtual Status forward(const int32_t* ids, int B, int T, const float** logits) = 0;
+  // Receives the logits of rows [t0, t0 + rows) of sequence b: [rows][vocab] floats, valid during the call.
+  using RowsSink = std::function<void(int b, int t0, int rows, const float* logits)>;
+  // The logits forward computes, handed to sink in order of (b, t0). The default makes one forward call; a source
+  // that computes a block of rows at a time overrides it so that the B·T·vocab floats never exist at once.
+  virtual Status forward_rows(const int32_t* ids, int B, int T, const RowsSink& sink);
 };
 
 // The runtime's source: one Session, each sequence decoded from a reset context.
@@ -50,10 +55,13 @@ class SessionLogits : public LogitsSource {
   int max_seq_len() const override;
   int max_tokens() const override { return session_.n_ctx(); }
   Status forward(const int32_t* ids, int B, int T, const float** logits) override;
+  // One decode call per n_batch rows: the session's logits buffer is [n_batch][vocab], not [B·T][vocab] (4 MB at
+  // the baseline's window and vocabulary).
+  Status forward_rows(const int32_t* ids, int B, int T, const RowsSink& sink) override;
 
  private:
   Session& session_;
-  std::vector<float> logits_;  // (B·T, vocab)
+  std::vector<float> logits_;  // (B·T, vocab) for forward; (n_batch, vocab) for forward_rows
 };
 
 class Scorer {
