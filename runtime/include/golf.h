@@ -156,7 +156,7 @@ typedef struct golf_session_params {
   size_t size;   /* set by golf_session_params_init */
   int n_threads; /* worker threads, at most 1024; 0 (default): all hardware threads */
   int n_ctx;     /* context length in tokens; 0 (default): the model's max_seq_len */
-  int n_batch;   /* tokens per forward pass while reading a prompt; 0 (default): 512 */
+  int n_batch;   /* tokens per forward pass while reading a prompt; 0 (default): 256 */
   /* Later fields are appended here (a device choice, say, with 0 for the CPU); a caller that does not set them
    * gets the default. */
 } golf_session_params;
