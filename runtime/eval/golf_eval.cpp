@@ -185,7 +185,6 @@ int main(int argc, char** argv) {
   golf::SessionOptions so;
   so.n_threads = a.threads;
   so.n_ctx = window;
-  so.n_batch = window < 512 ? window : 512;
   std::unique_ptr<golf::Session> session;
   st = golf::Session::create(*model, so, &session);
   if (!st.ok()) return die(st.message());
