@@ -100,12 +100,12 @@ TensorPlan PackRecipe::plan_for(const std::string& name, const std::vector<uint6
     uint64_t count = 1;
     for (uint64_t d : dims) count *= d;
     if (preset_ == "challenge") {
-      parse_tensor_spec(count <= kSmallTensorElements ? "f32" : kChallengeQ8Spec, &plan);
+      (void)parse_tensor_spec(count <= kSmallTensorElements ? "f32" : kChallengeQ8Spec, &plan);  // constants parse
     } else {
       // Small tensors are the model's control parameters (scales, mixes, gains): quantizing them saves little and
       // costs accuracy, so they stay f32, as in the challenge's export.
       bool matrix = dims.size() >= 2 && count > kSmallTensorElements;
-      parse_tensor_spec(matrix ? (preset_ == "raw" ? "q8:raw" : "q8") : "f32", &plan);
+      (void)parse_tensor_spec(matrix ? (preset_ == "raw" ? "q8:raw" : "q8") : "f32", &plan);  // constants parse
     }
   }
   if (has_forced_codec_ && dtype_is_quantized(plan.dtype)) plan.codec = forced_codec_;

@@ -17,7 +17,7 @@ enum class StatusCode : int {
   cancelled = 7,         // stopped on request (Session::request_cancel) before it finished
 };
 
-class Status {
+class [[nodiscard]] Status {
  public:
   Status() = default;  // ok
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}

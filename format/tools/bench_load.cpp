@@ -24,7 +24,8 @@ double median(std::vector<double> v) {
 std::string write_model(const std::string& preset, const std::string& path) {
   golf::ModelConfig cfg = golf::challenge_baseline_config();
   golf::PackRecipe recipe;
-  recipe.set_preset(preset);
+  golf::Status preset_st = recipe.set_preset(preset);
+  if (!preset_st.ok()) { std::fprintf(stderr, "%s\n", preset_st.message().c_str()); std::exit(1); }
   golf::GolfWriter w;
   golf::model_config_to_kv(cfg, &w.config());
   std::mt19937 rng(5);

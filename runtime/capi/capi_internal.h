@@ -14,6 +14,7 @@
 
 #include "aligned_buffer.h"  // defines: AlignedBuffer
 #include "byte_count.h"      // defines: ByteCounter
+#include "device.h"          // defines: create_session, InferenceSession
 #include "generator.h"       // defines: Generator
 #include "model.h"           // defines: Model
 #include "sampler.h"         // defines: Sampler
@@ -27,7 +28,7 @@ struct golf_model {
 
 struct golf_session {
   const golf_model* owner = nullptr;
-  std::unique_ptr<golf::Session> session;
+  std::unique_ptr<golf::InferenceSession> session;  // the CPU Session or a device module's
   std::unique_ptr<golf::Generator> generator;  // null without a tokenizer
   std::string step_text;                       // golf_generate_next's *text
 };

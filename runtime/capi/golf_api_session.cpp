@@ -13,7 +13,8 @@ namespace {
 
 // The defaults, field by field in golf.h's order (size first).
 golf_session_params default_session_params() {
-  return {sizeof(golf_session_params), /*n_threads*/ 0, /*n_ctx*/ 0, /*n_batch*/ 0};
+  return {sizeof(golf_session_params), /*n_threads*/ 0, /*n_ctx*/ 0, /*n_batch*/ 0, /*device*/ nullptr,
+          /*gpu_bf16*/ 0};
 }
 
 golf_sampling_params default_sampling_params() {
@@ -40,7 +41,7 @@ golf_status generate_options(const golf_sampling_params* params, const char* fn,
 }
 
 // New work on the session: an earlier cancel request and any generation in progress are over.
-golf::Session& start_work(golf_session* session) {
+golf::InferenceSession& start_work(golf_session* session) {
   session->session->clear_cancel();
   if (session->generator) session->generator->end();
   return *session->session;
@@ -68,13 +69,15 @@ golf_status golf_session_new(const golf_model* model, const golf_session_params*
     if (st != GOLF_OK) return st;
     if (p.n_threads < 0 || p.n_ctx < 0 || p.n_batch < 0)
       return fail(GOLF_ERR_INVALID_ARGUMENT, "golf_session_new: n_threads, n_ctx and n_batch must be >= 0");
-    golf::SessionOptions o;
-    o.n_threads = p.n_threads;
-    o.n_ctx = p.n_ctx;
-    if (p.n_batch > 0) o.n_batch = p.n_batch;
+    golf::SessionCreateOptions o;
+    o.cpu.n_threads = p.n_threads;
+    o.cpu.n_ctx = p.n_ctx;
+    if (p.n_batch > 0) o.cpu.n_batch = p.n_batch;
+    o.device = p.device ? p.device : "cpu";
+    o.precision = p.gpu_bf16 ? golf::DevicePrecision::bf16 : golf::DevicePrecision::fp32;
     std::unique_ptr<golf_session> s(new golf_session);
     s->owner = model;
-    st = check(golf::Session::create(*model->model, o, &s->session));
+    st = check(golf::create_session(*model->model, o, &s->session));
     if (st != GOLF_OK) return st;
     if (const golf::Tokenizer* t = model->model->tokenizer()) s->generator.reset(new golf::Generator(*s->session, *t));
     *out = s.release();
@@ -99,7 +102,7 @@ void golf_session_cancel(golf_session* session) {
 golf_status golf_decode(golf_session* session, const int32_t* tokens, size_t n, float* logits, int all_logits) {
   return guarded([&]() -> golf_status {
     if (!session || (!tokens && n)) return fail(GOLF_ERR_INVALID_ARGUMENT, "golf_decode: NULL argument");
-    golf::Session& s = start_work(session);
+    golf::InferenceSession& s = start_work(session);
     if ((size_t)s.n_past() + n > (size_t)s.n_ctx())
       return fail(GOLF_ERR_CONTEXT_FULL, "golf_decode: " + std::to_string(n) + " more tokens do not fit: " +
                                              std::to_string(s.n_past()) + " of " + std::to_string(s.n_ctx()) +
@@ -219,7 +222,7 @@ golf_status golf_score_bpb(golf_session* session, const char* text, size_t len, 
     golf_status s = read_params(params, GOLF_CAPI_V1_END(golf_bpb_params, doc_isolated), "golf_score_bpb",
                                 "golf_bpb_params_init", &p);
     if (s != GOLF_OK) return s;
-    golf::Session& sess = start_work(session);
+    golf::InferenceSession& sess = start_work(session);
     std::vector<int32_t> ids;
     s = check(model->model->tokenizer()->encode(std::string_view(text ? text : "", len), &ids));
     if (s != GOLF_OK) return s;

@@ -16,8 +16,10 @@
 #include "byte_count.h"
 #include "jsonl_text.h"  // defines: golf::cli::jsonl_text
 #include "mapped_file.h"
+#include "multi_session_logits.h"
 #include "model.h"
 #include "scorer.h"
+#include "device.h"
 #include "session.h"
 #include "shard.h"
 #include "windows.h"
@@ -25,11 +27,12 @@
 namespace {
 
 struct Args {
-  std::string model, shards, text_field = "text";
+  std::string model, shards, text_field = "text", device = "cpu", devices;
+  std::vector<std::string> device_list;  // the sessions to run: --device, or each of --devices
   std::vector<std::string> texts, jsonls;
   int window = 0, stride = 0, threads = 0;
   int64_t max_docs = -1, max_tokens = -1;
-  bool doc_isolated = false, f32 = false, json = false, progress = true;
+  bool doc_isolated = false, f32 = false, json = false, progress = true, bf16 = false;
 };
 
 int die(const std::string& m) {
@@ -59,11 +62,34 @@ int parse_args(int argc, char** argv, Args* a) {
                "JSONL: the bytes counted are exactly those of the text scored)")
       .threads(&a->threads)
       .flag("--f32", &a->f32, "run the fp32 reference path (weights dequantized at load)")
+      .text("--device", &a->device, "where to run: cpu (default), cuda (= cuda:0) or cuda:N; a GPU session\n"
+            "dequantizes the file's weights on the device and runs many windows per forward pass", "DEV")
+      .text("--devices", &a->devices, "several devices in one process, the windows of each forward pass split\n"
+            "between them: a comma-separated list of device indices (0,1 = cuda:0,cuda:1) or devices", "LIST")
+      .flag("--bf16", &a->bf16, "GPU: bf16 tensor-core matrix products (default fp32, the reference)")
       .flag("--json", &a->json, "print the result as JSON on stdout")
       .flag_off("--no-progress", &a->progress, "no progress bar (it is drawn only when stderr is a terminal anyway)");
   if (int rc = args.parse(argc, argv); rc >= 0) return rc;
   const int kinds = !a->shards.empty() + (!a->texts.empty() || !a->jsonls.empty());
   if (kinds != 1) return args.usage_error("give one kind of input: --shards, or --text/--jsonl (see --help)");
+  golf::DeviceChoice device;
+  if (!golf::parse_device(a->device, &device).ok())
+    return args.usage_error("--device: expected cpu, cuda or cuda:N, not '" + a->device + "'");
+  if (a->devices.empty()) {
+    a->device_list = {a->device};
+  } else {
+    if (a->device != "cpu") return args.usage_error("--devices: give --device or --devices, not both");
+    for (size_t start = 0; start <= a->devices.size();) {
+      size_t end = a->devices.find(',', start);
+      if (end == std::string::npos) end = a->devices.size();
+      std::string item = a->devices.substr(start, end - start);
+      if (!item.empty() && item.find_first_not_of("0123456789") == std::string::npos) item = "cuda:" + item;
+      if (!golf::parse_device(item, &device).ok())
+        return args.usage_error("--devices: expected device indices or cpu/cuda/cuda:N, not '" + item + "'");
+      a->device_list.push_back(item);
+      start = end + 1;
+    }
+  }
   return -1;
 }
 
@@ -182,14 +208,29 @@ int main(int argc, char** argv) {
     if (!st.ok()) return die(st.message());
   }
 
-  golf::SessionOptions so;
-  so.n_threads = a.threads;
-  so.n_ctx = window;
-  std::unique_ptr<golf::Session> session;
-  st = golf::Session::create(*model, so, &session);
-  if (!st.ok()) return die(st.message());
+  golf::SessionCreateOptions so;
+  so.cpu.n_threads = a.threads;
+  so.cpu.n_ctx = window;
+  so.precision = a.bf16 ? golf::DevicePrecision::bf16 : golf::DevicePrecision::fp32;
+  std::vector<std::unique_ptr<golf::InferenceSession>> sessions;
+  std::vector<golf::InferenceSession*> session_ptrs;
+  std::string device_names;
+  int64_t peak_device_bytes = 0;
+  for (const std::string& dev : a.device_list) {
+    so.device = dev;
+    sessions.emplace_back();
+    st = golf::create_session(*model, so, &sessions.back());
+    if (!st.ok()) return die(st.message());
+    session_ptrs.push_back(sessions.back().get());
+    device_names += (device_names.empty() ? "" : ",") + sessions.back()->device();
+  }
+  const golf::InferenceSession* session = sessions[0].get();
+  const golf::Session* cpu_session = dynamic_cast<const golf::Session*>(session);
+  const int n_threads = cpu_session ? cpu_session->n_threads() : 0;
   golf::ByteCounter bytes(model->tokenizer()->data(), cfg.vocab_size);
-  golf::SessionLogits logits(*session);
+  golf::SessionLogits one_session(*sessions[0]);
+  golf::MultiSessionLogits many_sessions(session_ptrs);
+  golf::LogitsSource& logits = sessions.size() > 1 ? (golf::LogitsSource&)many_sessions : one_session;
   golf::Scorer scorer(logits, bytes, cfg.bos_id);
   golf::ScoreOptions opt;
   opt.window = window;
@@ -212,6 +253,7 @@ int main(int argc, char** argv) {
   if (bar) std::fprintf(stderr, "\n");
   if (!st.ok()) return die(st.message());
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  for (const auto& s : sessions) peak_device_bytes += s->device_peak_bytes();
 
   const int64_t truth = raw_bytes >= 0 ? raw_bytes : totals.bytes_rule;
   const double bpb = totals.bits_per_byte(truth), bpb_rule = totals.bits_per_byte(totals.bytes_rule);
@@ -235,19 +277,22 @@ int main(int argc, char** argv) {
     j["window"] = window;
     j["stride"] = a.stride;
     j["doc_isolated"] = a.doc_isolated;
-    j["threads"] = session->n_threads();
+    j["device"] = device_names;
+    j["threads"] = n_threads;
     j["seconds"] = seconds;
     j["tokens_per_second"] = tps;
     j["peak_rss_bytes"] = peak >= 0 ? peak * 1024 : -1;
+    j["peak_device_bytes"] = peak_device_bytes;
     j["model_file_bytes"] = model->file().file_size();
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }
   std::printf("model        %s (%lld parameters, %llu bytes)\n", a.model.c_str(), (long long)cfg.parameter_count(),
               (unsigned long long)model->file().file_size());
-  std::printf("scoring      %s, window %d, %s%s, %d threads\n", a.shards.empty() ? "text documents" : "token shards",
+  std::printf("scoring      %s, window %d, %s%s, %s\n", a.shards.empty() ? "text documents" : "token shards",
               window, a.stride ? ("stride " + std::to_string(a.stride)).c_str() : "non-overlapping",
-              a.doc_isolated ? ", document-isolated" : "", session->n_threads());
+              a.doc_isolated ? ", document-isolated" : "",
+              (cpu_session && sessions.size() == 1 ? std::to_string(n_threads) + " threads" : device_names).c_str());
   std::printf("val_loss     %.8f nats/token\n", totals.loss());
   std::printf("val_bpb      %.8f\n", bpb);
   std::printf("tokens       %lld targets in %lld documents\n", (long long)totals.tokens, (long long)documents);
@@ -260,5 +305,7 @@ int main(int argc, char** argv) {
   std::printf("total_nats   %.6f\n", totals.nats);
   std::printf("speed        %.0f tokens/s (%.1f s)\n", tps, seconds);
   if (peak >= 0) std::printf("peak memory  %.1f MB\n", (double)peak / 1024.0);
+  if (peak_device_bytes > 0)
+    std::printf("peak device  %.1f MB (%s)\n", (double)peak_device_bytes / 1048576.0, device_names.c_str());
   return 0;
 }

@@ -14,8 +14,6 @@ double ScoreTotals::bits_per_byte(int64_t bytes) const {
   return bytes > 0 ? nats / (std::log(2.0) * (double)bytes) : 0.0;
 }
 
-namespace {
-// -ln softmax(logits)[target], in double.
 double nll_of(const float* logits, int vocab, int target) {
   float mx = logits[0];
   for (int v = 1; v < vocab; v++) mx = std::max(mx, logits[v]);
@@ -23,45 +21,51 @@ double nll_of(const float* logits, int vocab, int target) {
   for (int v = 0; v < vocab; v++) sum += std::exp((double)logits[v] - (double)mx);
   return std::log(sum) + (double)mx - (double)logits[target];
 }
-}  // namespace
 
-SessionLogits::SessionLogits(Session& session) : session_(session) {}
-int SessionLogits::vocab_size() const { return session_.model().config().vocab_size; }
-int SessionLogits::max_seq_len() const { return session_.model().config().max_seq_len; }
-
-Status LogitsSource::forward_rows(const int32_t* ids, int B, int T, const RowsSink& sink) {
+Status LogitsSource::forward_nll(const int32_t* ids, const int32_t* targets, int B, int T, double* nll) {
   const float* logits = nullptr;
   GOLF_RETURN_IF_ERROR(forward(ids, B, T, &logits));
-  for (int b = 0; b < B; b++) sink(b, 0, T, logits + (size_t)b * T * (size_t)vocab_size());
+  const int vocab = vocab_size();
+  for (size_t i = 0; i < (size_t)B * T; i++)
+    nll[i] = targets[i] >= 0 ? nll_of(logits + i * vocab, vocab, targets[i]) : 0.0;
   return Status::Ok();
 }
 
-Status SessionLogits::forward_rows(const int32_t* ids, int B, int T, const RowsSink& sink) {
+SessionLogits::SessionLogits(InferenceSession& session) : session_(session) {}
+int SessionLogits::vocab_size() const { return session_.model().config().vocab_size; }
+int SessionLogits::max_seq_len() const { return session_.model().config().max_seq_len; }
+
+Status SessionLogits::forward(const int32_t* ids, int B, int T, const float** logits) {
   const size_t V = (size_t)vocab_size();
+  logits_.resize((size_t)B * (size_t)T * V);
+  GOLF_RETURN_IF_ERROR(session_.forward_sequences(ids, B, T, logits_.data(), (int)V));
+  *logits = logits_.data();
+  return Status::Ok();
+}
+
+Status SessionLogits::forward_nll(const int32_t* ids, const int32_t* targets, int B, int T, double* nll) {
+  if (session_.has_device_nll()) return session_.forward_nll(ids, targets, B, T, nll);
+  if (dynamic_cast<Session*>(&session_) == nullptr) return LogitsSource::forward_nll(ids, targets, B, T, nll);
+  const int vocab = vocab_size();
   const int chunk = std::min(session_.n_batch(), T);
-  logits_.resize((size_t)chunk * V);
+  logits_.resize((size_t)chunk * (size_t)vocab);
   for (int b = 0; b < B; b++) {
     session_.reset();
     // decode() itself runs n_batch rows per forward pass: these calls make the same passes as one call of T rows.
     for (int t0 = 0; t0 < T; t0 += chunk) {
       const int rows = std::min(chunk, T - t0);
-      GOLF_RETURN_IF_ERROR(session_.decode(ids + (size_t)b * T + t0, rows, logits_.data(), true));
-      sink(b, t0, rows, logits_.data());
+      Status st = session_.decode(ids + (size_t)b * T + t0, rows, logits_.data(), true);
+      if (!st.ok()) {
+        session_.reset();
+        return st;
+      }
+      for (int r = 0; r < rows; r++) {
+        const size_t i = (size_t)b * T + t0 + r;
+        nll[i] = targets[i] >= 0 ? nll_of(logits_.data() + (size_t)r * vocab, vocab, targets[i]) : 0.0;
+      }
     }
   }
   session_.reset();
-  return Status::Ok();
-}
-
-Status SessionLogits::forward(const int32_t* ids, int B, int T, const float** logits) {
-  const size_t V = (size_t)vocab_size();
-  logits_.resize((size_t)B * (size_t)T * V);
-  for (int b = 0; b < B; b++) {
-    session_.reset();
-    GOLF_RETURN_IF_ERROR(session_.decode(ids + (size_t)b * T, T, logits_.data() + (size_t)b * T * V, true));
-  }
-  session_.reset();
-  *logits = logits_.data();
   return Status::Ok();
 }
 
@@ -97,7 +101,6 @@ Status Scorer::score(const int32_t* tokens, int64_t n, const ScoreOptions& optio
 }
 
 Status Scorer::score_segment(const int32_t* tokens, int64_t n, int window, int stride, ScoreTotals* totals) {
-  const int vocab = source_.vocab_size();
   const std::vector<EvalWindow> plan = plan_eval_windows(n, window, stride);
   for (size_t w0 = 0; w0 < plan.size();) {
     // One forward call: consecutive windows of the same length, as many as the source holds.
@@ -109,13 +112,13 @@ Status Scorer::score_segment(const int32_t* tokens, int64_t n, int window, int s
     batch_.resize((size_t)B * T);
     for (int b = 0; b < B; b++)
       std::copy(tokens + plan[w0 + b].start, tokens + plan[w0 + b].start + T, batch_.begin() + (long)b * T);
-    nll_.assign((size_t)B * T, 0.0);
-    // Each block of rows is reduced to its NLLs as it arrives; the sums below keep stream order.
-    GOLF_RETURN_IF_ERROR(source_.forward_rows(batch_.data(), B, T, [&](int b, int t0, int rows, const float* logits) {
+    targets_.assign((size_t)B * T, -1);
+    for (int b = 0; b < B; b++) {
       const EvalWindow& w = plan[w0 + b];
-      for (int64_t p = std::max<int64_t>(t0, w.score_from); p < t0 + rows; p++)
-        nll_[(size_t)b * T + p] = nll_of(logits + (size_t)(p - t0) * vocab, vocab, tokens[w.start + p + 1]);
-    }));
+      for (int64_t p = w.score_from; p < w.length; p++) targets_[(size_t)b * T + p] = tokens[w.start + p + 1];
+    }
+    nll_.assign((size_t)B * T, 0.0);
+    GOLF_RETURN_IF_ERROR(source_.forward_nll(batch_.data(), targets_.data(), B, T, nll_.data()));
     for (int b = 0; b < B; b++) {
       const EvalWindow& w = plan[w0 + b];
       for (int64_t p = w.score_from; p < w.length; p++) {

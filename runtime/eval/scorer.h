@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "byte_count.h"
-#include "session.h"
+#include "session.h"  // defines: Session (the CPU backend), InferenceSession
 #include "status.h"
 
 namespace golf {
@@ -19,6 +19,10 @@ struct ScoreOptions {
   int stride = 0;            // 0: non-overlapping windows; S: sliding windows scoring their last S targets
   bool doc_isolated = false; // context never crosses a BOS (each document is scored on its own)
 };
+
+// −ln softmax(logits [vocab])[target] in double: the row's max in fp32, Σ exp(z − max) in double. Every source's
+// NLL is this (the GPU's kernel is its twin: runtime/cuda/nll_math.h).
+double nll_of(const float* logits, int vocab, int target);
 
 struct ScoreTotals {
   double nats = 0;            // sum of -ln p(target)
@@ -40,28 +44,27 @@ class LogitsSource {
   virtual int max_tokens() const = 0;     // B·T per call at most (>= the window)
   // *logits points at [B·T][vocab] floats valid until the next call.
   virtual Status forward(const int32_t* ids, int B, int T, const float** logits) = 0;
-  // Receives the logits of rows [t0, t0 + rows) of sequence b: [rows][vocab] floats, valid during the call.
-  using RowsSink = std::function<void(int b, int t0, int rows, const float* logits)>;
-  // The logits forward computes, handed to sink in order of (b, t0). The default makes one forward call; a source
-  // that computes a block of rows at a time overrides it so that the B·T·vocab floats never exist at once.
-  virtual Status forward_rows(const int32_t* ids, int B, int T, const RowsSink& sink);
+  // nll (B·T) of targets (B·T) in double: −ln softmax(logits of row i)[targets[i]], 0 where targets[i] < 0. This
+  // default runs forward() and computes it on the host; a GPU source computes it on the device.
+  virtual Status forward_nll(const int32_t* ids, const int32_t* targets, int B, int T, double* nll);
 };
 
-// The runtime's source: one Session, each sequence decoded from a reset context.
+// The runtime's source: one session of any backend (InferenceSession::forward_sequences: the CPU decodes each
+// sequence from a reset context, a GPU runs many per pass).
 class SessionLogits : public LogitsSource {
  public:
-  explicit SessionLogits(Session& session);
+  explicit SessionLogits(InferenceSession& session);
   int vocab_size() const override;
   int max_seq_len() const override;
-  int max_tokens() const override { return session_.n_ctx(); }
+  int max_tokens() const override { return session_.max_sequence_tokens(); }
   Status forward(const int32_t* ids, int B, int T, const float** logits) override;
-  // One decode call per n_batch rows: the session's logits buffer is [n_batch][vocab], not [B·T][vocab] (4 MB at
-  // the baseline's window and vocabulary).
-  Status forward_rows(const int32_t* ids, int B, int T, const RowsSink& sink) override;
+  // On the CPU, one decode call per n_batch rows, each block reduced to its NLLs at once: the logits held are
+  // [n_batch][vocab] floats, not [B·T][vocab] (4 MB at the baseline's window and vocabulary).
+  Status forward_nll(const int32_t* ids, const int32_t* targets, int B, int T, double* nll) override;
 
  private:
-  Session& session_;
-  std::vector<float> logits_;  // (B·T, vocab) for forward; (n_batch, vocab) for forward_rows
+  InferenceSession& session_;
+  std::vector<float> logits_;  // (B·T, vocab) for forward; (n_batch, vocab) for forward_nll on the CPU
 };
 
 class Scorer {
@@ -77,6 +80,7 @@ class Scorer {
   const ByteCounter& bytes_;
   int bos_id_;
   std::vector<int32_t> batch_;  // (B·T) inputs of the windows of one forward call
+  std::vector<int32_t> targets_;  // (B·T) the target of each scored position, −1 elsewhere
   std::vector<double> nll_;     // (B·T)
   int64_t done_ = 0, total_ = 0;
   const ScoreProgress* progress_ = nullptr;

@@ -14,7 +14,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 }  // namespace
 
-Generator::Generator(Session& session, const Tokenizer& tokenizer)
+Generator::Generator(InferenceSession& session, const Tokenizer& tokenizer)
     : session_(session), tokenizer_(tokenizer), sampler_(SamplerParams()), text_(tokenizer) {}
 
 Status Generator::begin(std::string_view prompt, const GenerateOptions& options) {
@@ -111,7 +111,7 @@ Status Generator::run(std::string_view prompt, const GenerateOptions& options,
     GOLF_RETURN_IF_ERROR(next(&token, &text));
     if (token < 0) break;
     if (!on_token(token, text)) {
-      finish(StopReason::callback, Status::Ok());
+      (void)finish(StopReason::callback, Status::Ok());  // stopping as asked is no error
       text = text_.flush();
       break;
     }

@@ -1,4 +1,4 @@
-// generator.h: golf::Generator, text generation on a Session: read BOS + a prompt, then sample one token at a time,
+// generator.h: golf::Generator, text generation on a session of any backend: read BOS + a prompt, then sample one token at a time,
 // streaming each token's text in whole UTF-8 characters. Driven step by step (begin, next) or in one loop (run).
 // When the context is full it slides: the oldest tokens are dropped, BOS and the most recent n_ctx / 2 tokens are
 // read again from position 0, and generation goes on; a prompt longer than the context keeps its end the same way.
@@ -12,7 +12,7 @@
 
 #include "piece_text.h"  // defines: PieceTextStream
 #include "sampler.h"     // defines: Sampler, SamplerParams
-#include "session.h"     // defines: Session
+#include "session.h"     // defines: Session (the CPU backend), InferenceSession
 #include "status.h"      // defines: Status
 #include "tokenizer.h"   // defines: Tokenizer
 
@@ -29,7 +29,7 @@ enum class StopReason {
   max_tokens = 1,   // max_tokens were generated
   end_of_text = 2,  // the model emitted EOS or BOS (stop_at_eos)
   callback = 3,     // run()'s callback asked to stop
-  cancelled = 4,    // Session::request_cancel
+  cancelled = 4,    // InferenceSession::request_cancel
   error = 5,        // a step failed; its Status said why
 };
 
@@ -46,7 +46,7 @@ struct GenerateStats {
 class Generator {
  public:
   // The session and tokenizer must outlive the generator; the tokenizer is the session's model's.
-  Generator(Session& session, const Tokenizer& tokenizer);
+  Generator(InferenceSession& session, const Tokenizer& tokenizer);
 
   // Clears a cancel request, resets the session and reads BOS + prompt (its last n_ctx / 2 tokens when BOS + prompt
   // do not fit). invalid_argument for max_tokens < 0, a bad sampling parameter or a context under 2 positions;
@@ -76,7 +76,7 @@ class Generator {
   Status reread_context();
   Status finish(StopReason why, Status status);
 
-  Session& session_;
+  InferenceSession& session_;
   const Tokenizer& tokenizer_;
   GenerateOptions options_;
   Sampler sampler_;

@@ -39,7 +39,7 @@ extern "C" {
 #endif
 
 #define GOLF_API_VERSION_MAJOR 1 /* the shared library's soversion: libgolf.so.1; changes only on a break */
-#define GOLF_API_VERSION_MINOR 0 /* grows when functions, enum values or struct fields are added */
+#define GOLF_API_VERSION_MINOR 1 /* grows when functions, enum values or struct fields are added */
 #define GOLF_API_VERSION (GOLF_API_VERSION_MAJOR * 1000 + GOLF_API_VERSION_MINOR)
 
 /* GOLF_API_VERSION of the library running (not of the header compiled against). A program built with this header
@@ -157,8 +157,15 @@ typedef struct golf_session_params {
   int n_threads; /* worker threads, at most 1024; 0 (default): all hardware threads */
   int n_ctx;     /* context length in tokens; 0 (default): the model's max_seq_len */
   int n_batch;   /* tokens per forward pass while reading a prompt; 0 (default): 256 */
-  /* Later fields are appended here (a device choice, say, with 0 for the CPU); a caller that does not set them
-   * gets the default. */
+  /* Added in API 1.1 (an older libgolf refuses a session whose params set them, with GOLF_ERR_UNSUPPORTED): */
+  const char* device; /* where the session runs: NULL or "cpu" (default), "cuda" (= "cuda:0"), "cuda:N". The CUDA
+                         module (libgolf-cuda.so) is loaded on first use only. A library built without CUDA, a
+                         missing module or a machine without a GPU: GOLF_ERR_UNSUPPORTED, and golf_last_error()
+                         says which ("built without CUDA", "no CUDA device", "cannot load the CUDA module") */
+  int gpu_bf16;       /* device sessions: 0 (default) fp32 matrix products and attention, the reference; 1: bf16
+                         activations on tensor cores (fp32 accumulation), faster and less exact (the GPU
+                         self-test bounds its NLL at 1e-2 relative to fp32) */
+  /* Later fields are appended here; a caller that does not set them gets the default. */
 } golf_session_params;
 
 /* Fills *params with the defaults; size is sizeof *params. [any thread] */

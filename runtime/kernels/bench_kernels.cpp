@@ -202,7 +202,10 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < x1024.size(); ++i) x1024[i] = (float)((i * 40503u) % 2001) / 1000.0f - 1.0f;
   std::vector<float> y((size_t)M * 1024 * 2);  // room for q, k and v side by side
   QuantActsBuffer buf;
-  buf.reserve(M, 1024);
+  if (!buf.reserve(M, 1024).ok()) {
+    std::fprintf(stderr, "golf-bench-kernels: out of memory for the activation buffers\n");
+    return 1;
+  }
 
   std::printf("golf-bench-kernels: medians of %d repeats; GEMM M=%d, GEMV M=1 (weights hot in cache)\n", repeats, M);
   for (int T : thread_counts) {

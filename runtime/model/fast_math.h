@@ -5,12 +5,20 @@
 #include <cstdint>
 #include <cstring>
 
+// Under nvcc the same functions also compile for the device: the CUDA runtime's softcap kernel (runtime/cuda) calls
+// tanh_approx itself, so GPU and CPU logits round alike.
+#ifdef __CUDACC__
+#define GOLF_FAST_MATH_FN static inline __host__ __device__
+#else
+#define GOLF_FAST_MATH_FN static inline
+#endif
+
 namespace golf {
 
 // e^x = 2^n · e^r with n = round(x / ln 2), r = x − n·ln 2 in [−ln2/2, ln2/2]; e^r − 1 by Cephes' expf
 // polynomial.
 // x must lie in [−87, 0] (callers clamp): then 2^n is a normal float.
-static inline float expm1_reduced(float x, int* n_out) {
+GOLF_FAST_MATH_FN float expm1_reduced(float x, int* n_out) {
   const float y = x * 1.44269504088896341f;
   const int n = (int)(y - 0.5f);  // y <= 0: truncation of y − 0.5 rounds to nearest
   const float fn = (float)n;
@@ -26,15 +34,15 @@ static inline float expm1_reduced(float x, int* n_out) {
   return p * (r * r) + r;  // e^r − 1
 }
 
-static inline float pow2i(int n) {  // 2^n for n in [−126, 127]
+GOLF_FAST_MATH_FN float pow2i(int n) {  // 2^n for n in [−126, 127]
   const uint32_t bits = (uint32_t)(n + 127) << 23;
   float f;
-  std::memcpy(&f, &bits, 4);
+  memcpy(&f, &bits, 4);
   return f;
 }
 
 // e^x for x <= 0 (values below −87 give e^−87 ≈ 1.6e−38, i.e. 0 for any softmax).
-static inline float exp_nonpositive(float x) {
+GOLF_FAST_MATH_FN float exp_nonpositive(float x) {
   x = x < -87.0f ? -87.0f : x;
   int n;
   const float em1 = expm1_reduced(x, &n);
@@ -42,7 +50,7 @@ static inline float exp_nonpositive(float x) {
 }
 
 // e^x − 1 for x in [−87, 0], without cancellation near 0.
-static inline float expm1_nonpositive(float x) {
+GOLF_FAST_MATH_FN float expm1_nonpositive(float x) {
   x = x < -87.0f ? -87.0f : x;
   int n;
   const float em1 = expm1_reduced(x, &n);
@@ -50,7 +58,7 @@ static inline float expm1_nonpositive(float x) {
 }
 
 // tanh(v) = −m / (2 + m) with m = e^(−2|v|) − 1, sign restored.
-static inline float tanh_approx(float v) {
+GOLF_FAST_MATH_FN float tanh_approx(float v) {
   const float a = v < 0.0f ? -v : v;
   const float m = expm1_nonpositive(-2.0f * a);
   const float t = -m / (2.0f + m);

@@ -9,6 +9,7 @@
 
 #include "aligned_buffer.h"
 #include "attention.h"
+#include "inference_session.h"
 #include "model.h"
 #include "quant_matrix.h"
 #include "row_ops.h"
@@ -37,36 +38,30 @@ struct SessionProfile {
   static const char* phase_name(int phase);
 };
 
-class Session {
+// The CPU backend of InferenceSession.
+class Session : public InferenceSession {
  public:
   // Allocates everything the session will use (KV cache: layers × kv_dim × n_ctx × 8 bytes). The model must outlive
   // the session. invalid_argument for a negative or too large n_ctx / negative n_batch; out_of_memory.
   static Status create(const Model& model, const SessionOptions& options, std::unique_ptr<Session>* out);
-  ~Session();
-  Session(const Session&) = delete;
-  Session& operator=(const Session&) = delete;
+  ~Session() override;
 
   // Forgets every position (the cache is reused from position 0).
-  void reset() { n_past_ = 0; }
-  int n_past() const { return n_past_; }
-  int n_ctx() const { return n_ctx_; }
-  int n_batch() const { return n_batch_; }
+  void reset() override { n_past_ = 0; }
+  int n_past() const override { return n_past_; }
+  int n_ctx() const override { return n_ctx_; }
+  int n_batch() const override { return n_batch_; }
   int n_threads() const { return pool_->n_threads(); }
-  const Model& model() const { return model_; }
+  const Model& model() const override { return model_; }
 
   // Appends tokens [n] at positions n_past() .. n_past() + n − 1, in forward passes of at most n_batch tokens, and
   // writes logits (after the softcap) to `logits`: [n][vocab] when all_logits, else [vocab] for the last token
   // only; logits may be null (no head computed). Checks everything first and changes nothing on error: a token id
   // outside [0, vocab) or n_past() + n > n_ctx() -> invalid_argument. A cancel request seen before a forward pass
   // -> cancelled, with n_past() back where it was.
-  Status decode(const int32_t* tokens, int n, float* logits, bool all_logits);
-
-  // Cancellation: the one call that may come from another thread while the session runs. decode() checks the
-  // request before each forward pass (at most n_batch tokens), so a long prompt stops within one pass; the request
-  // stays until clear_cancel(), which whoever starts a new piece of work calls first.
-  void request_cancel() { cancel_.store(true, std::memory_order_relaxed); }
-  void clear_cancel() { cancel_.store(false, std::memory_order_relaxed); }
-  bool cancel_requested() const { return cancel_.load(std::memory_order_relaxed); }
+  // Cancellation (InferenceSession::request_cancel) is checked before each forward pass (at most n_batch tokens),
+  // so a long prompt stops within one pass.
+  Status decode(const int32_t* tokens, int n, float* logits, bool all_logits) override;
 
   const SessionProfile& profile() const { return profile_; }
   void clear_profile() { profile_ = SessionProfile(); }
@@ -93,7 +88,6 @@ class Session {
   const AttentionKernels* attn_kernels_ = nullptr;
   int n_ctx_ = 0, n_ctx_pad_ = 0, n_batch_ = 0;
   int n_past_ = 0;
-  std::atomic<bool> cancel_{false};
   bool profile_on_ = false;
   SessionProfile profile_;
   RopeTables rope_;

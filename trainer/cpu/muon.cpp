@@ -52,8 +52,8 @@ float* newton_schulz5(int rows, int cols, int steps, MuonScratch* s) {
   return X;
 }
 
-void muon_update(float* param, float* buf, const float* grad, int rows, int cols, float lr, float momentum, int steps,
-                 MuonScratch* s) {
+const float* muon_direction(float* buf, const float* grad, int rows, int cols, float momentum, int steps,
+                            MuonScratch* s) {
   const size_t n = (size_t)rows * cols;
   float* u = s->x;  // (rows, cols)
   double ss = 0;
@@ -68,10 +68,19 @@ void muon_update(float* param, float* buf, const float* grad, int rows, int cols
   const float inv = 1.0f / ((float)std::sqrt(ss) + kMuonNormEps);
 #pragma omp parallel for simd schedule(static) if (!omp_in_parallel())
   for (size_t i = 0; i < n; i++) u[i] *= inv;
-  const float* X = newton_schulz5(rows, cols, steps, s);
+  return newton_schulz5(rows, cols, steps, s);
+}
+
+void muon_apply(float* param, const float* X, int rows, int cols, float lr) {
+  const size_t n = (size_t)rows * cols;
   const float step = lr * std::sqrt(std::max(1.0f, (float)rows / (float)cols));
 #pragma omp parallel for simd schedule(static) if (!omp_in_parallel())
   for (size_t i = 0; i < n; i++) param[i] -= step * X[i];
+}
+
+void muon_update(float* param, float* buf, const float* grad, int rows, int cols, float lr, float momentum, int steps,
+                 MuonScratch* s) {
+  muon_apply(param, muon_direction(buf, grad, rows, cols, momentum, steps, s), rows, cols, lr);
 }
 
 }  // namespace golf::train_cpu

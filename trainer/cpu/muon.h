@@ -31,6 +31,12 @@ Status muon_scratch_init(MuonScratch* s, size_t max_numel, size_t max_side);
 // Returns the buffer holding the result (s->x or s->xn; X must be s->x on entry).
 float* newton_schulz5(int rows, int cols, int steps, MuonScratch* s);
 
+// The two halves of muon_update, for sharded Muon (the owner rank computes the direction, every rank applies it):
+// momentum and the NS direction X of (rows, cols), returned in s->x or s->xn; then p −= lr·√max(1, rows/cols)·X.
+const float* muon_direction(float* buf, const float* grad, int rows, int cols, float momentum, int steps,
+                            MuonScratch* s);
+void muon_apply(float* param, const float* X, int rows, int cols, float lr);
+
 // One Muon step for a matrix param (rows, cols) with gradient grad and momentum buffer buf (same shape):
 //   buf = μ·buf + g;  u = g + μ·buf;  X = NS(u / (‖u‖_F + 1e-7));  p −= lr·√max(1, rows/cols)·X
 // Called outside a parallel region it splits its products over the OpenMP threads; inside one it runs

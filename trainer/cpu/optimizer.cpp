@@ -86,6 +86,12 @@ Status optimizer_step(OptimizerState* o, ParamStore* ps, float lr_mul, int64_t s
     muon_update(ps->params + t.offset, o->muon_momentum + o->state_offset[i], ps->grads + t.offset, (int)t.shape[0],
                 (int)t.shape[1], lr, mu, o->cfg.muon_backend_steps, &o->scratch[omp_get_thread_num()]);
   }
+  optimizer_adam_update(o, ps, lr_mul);
+  return Status::Ok();
+}
+
+void optimizer_adam_update(OptimizerState* o, ParamStore* ps, float lr_mul) {
+  const bool tied = o->layout.config.tie_embeddings;
   for (size_t i = 0; i < o->layout.tensors.size(); i++) {
     const ParamInfo& t = o->layout.tensors[i];
     if (t.group == ParamGroup::muon) continue;
@@ -93,7 +99,6 @@ Status optimizer_step(OptimizerState* o, ParamStore* ps, float lr_mul, int64_t s
     adam_update(ps->params + t.offset, o->adam_m + o->state_offset[i], o->adam_v + o->state_offset[i],
                 ps->grads + t.offset, t.numel, lr, o->cfg.beta1, o->cfg.beta2, o->cfg.adam_eps, o->adam_step);
   }
-  return Status::Ok();
 }
 
 std::vector<TensorRef> optimizer_state_refs(const OptimizerState& o) {

@@ -3,11 +3,13 @@
 // Muon's momentum warm-up. State lives in flat buffers (checkpointable by name through optimizer_state_refs).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "aligned_buffer.h"  // defines: AlignedBuffer
 #include "muon.h"            // defines: MuonScratch
+#include "params/muon_shard_plan.h"  // defines: MuonShardPlan
 #include "params/param_io.h"  // defines: TensorRef, TensorFile
 #include "params.h"          // defines: ParamStore, ParamLayout, ParamGroup
 #include "status.h"          // defines: Status
@@ -56,6 +58,20 @@ float optimizer_group_lr(const OptimizerConfig& cfg, ParamGroup g, bool tie_embe
 // Muon runs one matrix per OpenMP thread (largest first, like the challenge's rank-sharded Muon), each with
 // single-threaded sgemm: one parallel region per step instead of dozens per matrix, and no slicing overhead.
 Status optimizer_step(OptimizerState* o, ParamStore* ps, float lr_mul, int64_t step);
+
+// The Adam half of optimizer_step (every non-Muon tensor, at step o->adam_step, which the caller has advanced).
+void optimizer_adam_update(OptimizerState* o, ParamStore* ps, float lr_mul);
+
+// Fills every rank's slab of `slabs` (plan.world · slab_floats floats, rank r's slab at r · slab_floats) from the
+// rank that owns it; this rank's slab is filled on entry. The CPU backend passes the Communicator's all-gather.
+using SlabAllGather = std::function<Status(float* slabs, size_t slab_floats)>;
+
+// optimizer_step, data-parallel with sharded Muon (optimizer_sharded.cpp): this rank runs Muon's momentum and
+// Newton-Schulz only for plan.owned[rank] (so only those momentum buffers are current here), puts the directions in
+// its slab, all-gathers the slabs, then every rank applies every matrix's direction and runs Adam. The parameters
+// are the same bits on every rank, and the same bits optimizer_step computes from the same gradients.
+Status optimizer_step_sharded(OptimizerState* o, ParamStore* ps, float lr_mul, int64_t step, const MuonShardPlan& plan,
+                              int rank, float* slabs, const SlabAllGather& all_gather);
 
 // Checkpoint support: the state tensors named "muon.momentum.<param>", "adam.m.<param>", "adam.v.<param>", and the
 // Adam step count as metadata "golf.adam_step".

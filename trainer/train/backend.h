@@ -105,6 +105,10 @@ class TrainBackend {
   // until the next call on this backend, plus backend metadata (golf.adam_step, golf.backend, golf.precision, ...).
   virtual Status checkpoint_refs(std::vector<train_cpu::TensorRef>* refs,
                                  std::map<std::string, std::string>* metadata) = 0;
+  // Collective: every rank calls it just before rank 0 calls checkpoint_refs, so state kept sharded across ranks
+  // (sharded Muon's momentum, on its owners) reaches rank 0 and the checkpoint holds all of it, in the same
+  // single-file format at every world size.
+  virtual Status checkpoint_gather() { return Status::Ok(); }
   // Restores parameters, optimizer state and EMA from a checkpoint written by any backend (layouts must match).
   virtual Status checkpoint_load(const train_cpu::TensorFile& file) = 0;
 };

@@ -1,6 +1,7 @@
 // communicator.cpp: the single-process communicator, the averaging helper and the choice between implementations.
 #include "communicator.h"
 
+#include <cstdint>
 #include <cstdlib>
 
 namespace golf::train {
@@ -12,6 +13,12 @@ Status Communicator::all_reduce_avg(float* data, size_t count) {
     const float inv = 1.0f / (float)w;
     for (size_t i = 0; i < count; i++) data[i] *= inv;
   }
+  return Status::Ok();
+}
+
+Status Communicator::all_gather(void* data, size_t bytes_per_rank) {
+  for (int r = 0; r < world_size(); r++)
+    GOLF_RETURN_IF_ERROR(broadcast((uint8_t*)data + (size_t)r * bytes_per_rank, bytes_per_rank, r));
   return Status::Ok();
 }
 
@@ -68,6 +75,14 @@ Status make_communicator(const std::string& kind, int* argc, char*** argv, std::
                     "alone; install libopenmpi-dev and reconfigure, or run without mpirun");
     }
     return make_mpi_communicator(argc, argv, out);
+  }
+  // torchrun, golf-train --gpus or a script set WORLD_SIZE for several ranks: without MPI only the NCCL
+  // communicator can join them, and a process that trained alone would write a run that claims to be one of N.
+  if (const char* w = std::getenv("WORLD_SIZE"); w && std::atoi(w) > 1) {
+    return Status(StatusCode::unsupported,
+                  std::string("WORLD_SIZE=") + w + " (a torchrun-style launch) needs the NCCL communicator of the "
+                  "CUDA backend, which this golf-train cannot use; launch the CPU trainer with mpirun, or pass "
+                  "--comm single to train this process alone");
   }
   *out = make_single_process_communicator();
   return Status::Ok();

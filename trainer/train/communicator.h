@@ -1,9 +1,10 @@
 // communicator.h: what data-parallel training needs from the processes around it, and nothing more: rank, world
 // size, element-wise all-reduce (sum and average of fp32 gradients, sum of fp64 validation totals, max of fp64
-// flags and clocks), broadcast of bytes from one rank, and a barrier. Implementations: a single process (every
-// collective is the identity), Open MPI (mpi_communicator.cpp, built when MPI is found), and later NCCL for the
-// CUDA trainer; buffers are plain host pointers and counts, so an NCCL version maps each call to one collective.
-// Every rank must make the same calls in the same order (as with any collective library).
+// flags and clocks), broadcast of bytes from one rank, an all-gather of equal blocks, and a barrier.
+// Implementations: a single process (every collective is the identity), Open MPI (mpi_communicator.cpp, built when
+// MPI is found), and NCCL for the CUDA trainer (trainer/nccl); buffers are plain host pointers and counts, so an
+// NCCL version maps each call to one collective. Every rank must make the same calls in the same order (as with any
+// collective library).
 #pragma once
 #include <cstddef>
 #include <memory>
@@ -27,6 +28,9 @@ class Communicator {
   // Copies `bytes` bytes from rank `root`'s buffer into every other rank's.
   virtual Status broadcast(void* data, size_t bytes, int root) = 0;
   virtual Status barrier() = 0;
+  // In place: rank r's block of `bytes_per_rank` bytes at data + r·bytes_per_rank reaches every rank (sharded
+  // Muon's updates). The default is one broadcast per rank; MPI overrides it with MPI_Allgather.
+  virtual Status all_gather(void* data, size_t bytes_per_rank);
   // For the command line's error path only: ends every rank of the job (MPI_Abort), since a rank that exits alone
   // leaves the others waiting in their next collective forever. The single-process version returns (the caller
   // then exits).

@@ -74,6 +74,11 @@ class CpuBackend final : public TrainBackend {
     }
     GOLF_RETURN_IF_ERROR(
         train_cpu::activations_init(setup_.model, setup_.eval_rows, setup_.seq_len, &eval_acts_, false));
+    if (world() > 1) {
+      // Sharded Muon: this rank runs Newton-Schulz only for the matrices it owns (muon_shard_plan.h).
+      GOLF_RETURN_IF_ERROR(train_cpu::muon_shard_plan_build(ps_.layout, world(), &shard_plan_));
+      shard_slabs_.assign(shard_plan_.slab_floats * (size_t)world(), 0.0f);
+    }
     if (ema_on()) {
       // Parameters only: the EMA weights are read by forwards, never differentiated.
       ema_.layout = ps_.layout;
@@ -87,7 +92,11 @@ class CpuBackend final : public TrainBackend {
   }
 
   std::string name() const override { return "cpu"; }
-  std::string describe() const override { return strprintf("cpu, fp32, %d threads", train_cpu::threads_count()); }
+  std::string describe() const override {
+    std::string d = strprintf("cpu, fp32, %d threads", train_cpu::threads_count());
+    if (world() > 1) d += strprintf(", Muon sharded over %d ranks", world());
+    return d;
+  }
   const ParamLayout& layout() const override { return ps_.layout; }
   MemoryReport memory() const override {
     MemoryReport r = cpu_backend_memory_plan(setup_);
@@ -140,7 +149,14 @@ class CpuBackend final : public TrainBackend {
         for (size_t i = 0; i < ps_.layout.total; i++) ps_.grads[i] *= (float)coef;
       }
     }
-    GOLF_RETURN_IF_ERROR(train_cpu::optimizer_step(&opt_, &ps_, (float)lr_mul, step));
+    if (world > 1)
+      GOLF_RETURN_IF_ERROR(train_cpu::optimizer_step_sharded(
+          &opt_, &ps_, (float)lr_mul, step, shard_plan_, setup_.comm->rank(), shard_slabs_.data(),
+          [this](float* slabs, size_t slab_floats) {
+            return setup_.comm->all_gather(slabs, slab_floats * sizeof(float));
+          }));
+    else
+      GOLF_RETURN_IF_ERROR(train_cpu::optimizer_step(&opt_, &ps_, (float)lr_mul, step));
     if (ema_on()) {
       // Until ema_start_step steps are done the EMA follows the parameters; then it averages them.
       if (step + 1 <= setup_.ema_start_step)
@@ -175,6 +191,17 @@ class CpuBackend final : public TrainBackend {
     return Status::Ok();
   }
 
+  Status checkpoint_gather() override {
+    // Only owners keep their matrices' momentum current; each sends it to the others (rank 0 writes the file).
+    if (world() == 1) return Status::Ok();
+    for (size_t i = 0; i < ps_.layout.tensors.size(); i++) {
+      if (shard_plan_.owner[i] < 0) continue;
+      GOLF_RETURN_IF_ERROR(setup_.comm->broadcast(opt_.muon_momentum + opt_.state_offset[i],
+                                                  ps_.layout.tensors[i].numel * sizeof(float), shard_plan_.owner[i]));
+    }
+    return Status::Ok();
+  }
+
   Status checkpoint_load(const train_cpu::TensorFile& file) override {
     GOLF_RETURN_IF_ERROR(checkpoint_restore(file, &ps_, &opt_));
     if (ema_on()) {
@@ -189,12 +216,15 @@ class CpuBackend final : public TrainBackend {
 
  private:
   bool ema_on() const { return setup_.ema_decay > 0; }
+  int world() const { return setup_.comm ? setup_.comm->world_size() : 1; }
 
   BackendSetup setup_;
   ParamStore ps_;
   train_cpu::OptimizerState opt_;
   train_cpu::Activations train_acts_, eval_acts_;
   ParamStore ema_;  // the EMA weights (params and their views only; no gradients)
+  train_cpu::MuonShardPlan shard_plan_;  // world > 1: which rank owns each Muon matrix
+  std::vector<float> shard_slabs_;       // (world, slab_floats) the all-gathered Muon directions
 };
 
 }  // namespace

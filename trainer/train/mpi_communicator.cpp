@@ -70,6 +70,12 @@ class MpiCommunicator : public Communicator {
     }
     return Status::Ok();
   }
+  Status all_gather(void* data, size_t bytes_per_rank) override {
+    if (bytes_per_rank > (size_t)INT_MAX) return Communicator::all_gather(data, bytes_per_rank);
+    return mpi_status(MPI_Allgather(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, data, (int)bytes_per_rank, MPI_BYTE,
+                                    MPI_COMM_WORLD),
+                      "MPI_Allgather");
+  }
   Status barrier() override { return mpi_status(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier"); }
   void abort_job(int exit_code) override {
     if (world_ > 1) MPI_Abort(MPI_COMM_WORLD, exit_code);

@@ -293,7 +293,7 @@ std::string train_usage() {
   const std::map<std::string, std::string> base = options_to_map(defaults);
   for (const std::string& name : preset_names()) {
     TrainOptions p;
-    apply_preset(name, &p);
+    (void)apply_preset(name, &p);  // name comes from preset_names(), so it is known
     std::string line;
     for (const auto& [k, v] : options_to_map(p)) {
       if (k != "preset" && base.at(k) != v) line += " --" + k + " " + v;

@@ -89,6 +89,7 @@ Status validate(TrainRun* run, bool final, ValResult* out) {
 
 Status write_checkpoint(TrainRun* run, const char* reason, std::string* path) {
   const double t0 = now_seconds();
+  GOLF_RETURN_IF_ERROR(run->backend->checkpoint_gather());
   if (run->comm->rank() == 0) {
     CheckpointMeta meta;
     meta.step = run->step;

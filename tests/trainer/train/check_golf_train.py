@@ -14,6 +14,11 @@ bundled FineWeb slices (data/fineweb_{train,val}_slice.jsonl, data/tokenizer_sp1
            refused with a message saying what is wrong
   mpi      2 ranks (mpirun) at batch B/2 each follow 1 rank at batch B: losses and parameters after k steps
            agree within float tolerance (exit 77 when mpirun or MPI support is missing)
+  mpi_shard  sharded Muon: 2 and 3 ranks (mpirun) follow 1 rank at the same global batch within the mpi check's
+           tolerance; the momentum in a 2-rank checkpoint (gathered from the matrices' owners) equals 1 rank's;
+           a run paused at 2 ranks resumes at 1 and at 4 ranks and ends where 1 rank ends (exit 77 without mpirun)
+  launch_env  a torchrun-style environment (WORLD_SIZE=2, no MPI) is refused with a message saying what to do, instead
+           of each process training alone; --comm single overrides it
   ema      --ema-decay: training unchanged, validation and final.safetensors on the EMA weights (the checkpoint's
            ema.* tensors), and 2N straight == N + --resume + N, bit for bit
   stop     SIGINT inside a long validation, and between micro-batches: exit 3 within seconds, a complete checkpoint
@@ -413,6 +418,112 @@ def check_mpi(env, have_mpi):
     check(worst_param < 1e-3 * max(scale, 1.0), "parameters differ by %.3e" % worst_param)
 
 
+def mpirun_cmd(env, n):
+    """mpirun for n local ranks as root in a container, or None (the caller skips) when MPI is missing."""
+    mpirun = shutil.which("mpirun")
+    if not mpirun:
+        return None, None
+    asan = os.environ.get("ASAN_OPTIONS", "")
+    mpi_env = dict(os.environ, OMP_WAIT_POLICY="passive", ASAN_OPTIONS=(asan + ":" if asan else "") + "detect_leaks=0",
+                   OMPI_MCA_btl="self,vader", OMPI_MCA_btl_vader_single_copy_mechanism="none")
+    return [mpirun, "--allow-run-as-root", "--oversubscribe", "-np", str(n), "-x", "OMP_WAIT_POLICY", "-x",
+            "ASAN_OPTIONS", env.train], mpi_env
+
+
+def run_ranks(env, n, flags):
+    cmd, mpi_env = mpirun_cmd(env, n)
+    r = subprocess.run(cmd + [str(f) for f in flags] + ["--comm", "mpi"], capture_output=True, text=True, env=mpi_env)
+    check(r.returncode == 0,
+          "mpirun -np %d failed (%d):\n%s\n%s" % (n, r.returncode, r.stdout[-3000:], r.stderr[-3000:]))
+    return r
+
+
+def read_f32(path, prefix):
+    """The F32 tensors of a safetensors file whose names start with prefix -> {name: tuple of floats}."""
+    return {name: struct.unpack("<%df" % (len(b) // 4), b) for name, b in read_tensors(path).items()
+            if name.startswith(prefix)}
+
+
+def max_rel_diff(a, b):
+    """max |a - b| over all tensors, relative to max |a| (at least 1e-12), and that scale."""
+    worst, scale = 0.0, 1e-12
+    check(sorted(a) == sorted(b), "different tensors: %s vs %s" % (sorted(a)[:4], sorted(b)[:4]))
+    for name in a:
+        for x, y in zip(a[name], b[name]):
+            worst = max(worst, abs(x - y))
+            scale = max(scale, abs(x))
+    return worst / scale, scale
+
+
+def check_mpi_shard(env, have_mpi):
+    if not have_mpi or not shutil.which("mpirun"):
+        print("SKIP: golf-train built without MPI, or mpirun not found")
+        sys.exit(SKIP)
+    k = 8
+    common = ["--iterations", str(k), "--warmdown-iters", "4", "--train-log-every", "1", "--val-loss-every", "4",
+              "--checkpoint-every", "4", "--train-batch-tokens", "2304"]
+    one = os.path.join(env.tmp, "shard_one")
+    env.run(*env.tiny(one, *common, "--grad-accum", "6"))
+    ckpt = lambda out, step: os.path.join(out, "checkpoints", "step_%08d.safetensors" % step)
+    ref_momentum = read_f32(ckpt(one, 4), "muon.momentum.")
+    check(len(ref_momentum) > 0, "no muon.momentum.* tensors in the checkpoint")
+
+    def agrees(out, what):  # against ref_params / ref_losses, set below before each use
+        losses = train_losses(read_metrics(out))
+        check([s for s, _, _ in losses] == [s for s, _, _ in ref_losses], what + ": steps differ")
+        worst_loss = max(abs(x[1] - y[1]) / abs(x[1]) for x, y in zip(ref_losses, losses))
+        worst_param, scale = max_rel_diff(ref_params, read_params(os.path.join(out, "final.safetensors")))
+        print("%s: max rel train-loss diff %.2e, max |param diff| %.2e of max |param| %.3f" %
+              (what, worst_loss, worst_param * scale, scale))
+        check(worst_loss < 1e-4, "%s: train losses differ by %.3e (relative)" % (what, worst_loss))
+        check(worst_param * scale < 1e-3 * max(scale, 1.0),
+              "%s: parameters differ by %.3e" % (what, worst_param * scale))
+
+    ref_params = read_params(os.path.join(one, "final.safetensors"))
+    ref_losses = train_losses(read_metrics(one))
+    for n, accum in ((2, 3), (3, 2)):
+        out = os.path.join(env.tmp, "shard_np%d" % n)
+        r = run_ranks(env, n, env.tiny(out, *common, "--grad-accum", str(accum)))
+        check("Muon sharded over %d ranks" % n in r.stdout, "no sharded-Muon line in the log:\n" + r.stdout[:3000])
+        agrees(out, "%d ranks (sharded Muon) vs 1 rank" % n)
+        # Momentum lives on each matrix's owner; the checkpoint must hold all of it (gathered to rank 0).
+        worst, scale = max_rel_diff(ref_momentum, read_f32(ckpt(out, 4), "muon.momentum."))
+        print("%d ranks: checkpoint momentum max rel diff %.2e (max |m| %.3e)" % (n, worst, scale))
+        check(worst < 1e-3, "%d ranks: checkpoint Muon momentum differs from 1 rank's by %.3e (relative)" % (n, worst))
+
+    # A checkpoint written by 2 ranks resumes at 1 and at 4 ranks. The loader's stream position depends on ranks x
+    # micro-batches (each micro-batch reads one token past its span, as the challenge's loader does), and a resume
+    # keeps --grad-accum, so these runs set it automatic (0: 8 / ranks): 8 micro-batches of 512 tokens per step at
+    # every world size, the same data as one rank straight.
+    auto = ["--iterations", str(k), "--warmdown-iters", "4", "--train-log-every", "1", "--val-loss-every", "4",
+            "--checkpoint-every", "0", "--train-batch-tokens", "4096", "--grad-accum", "0"]
+    straight = os.path.join(env.tmp, "shard_auto_one")
+    env.run(*env.tiny(straight, *auto))
+    ref_params = read_params(os.path.join(straight, "final.safetensors"))
+    ref_losses = train_losses(read_metrics(straight))
+    paused = os.path.join(env.tmp, "shard_paused")
+    run_ranks(env, 2, env.tiny(paused, *auto, "--pause-at-step", "4"))
+    check(not os.path.exists(os.path.join(paused, "final.safetensors")), "a paused run must not finish")
+    for n in (1, 4):
+        out = os.path.join(env.tmp, "shard_resume_np%d" % n)
+        shutil.copytree(paused, out)
+        flags = ["--out", out, "--resume", "--threads", "1"]
+        r = env.run(*flags) if n == 1 else run_ranks(env, n, flags)
+        check("resumed from" in r.stdout and "world size 2 -> %d" % n in r.stdout + r.stderr,
+              "no resume / world-size line:\n" + r.stdout[:3000] + r.stderr[:2000])
+        agrees(out, "paused at 2 ranks, resumed at %d" % n)
+
+
+def check_launch_env(env):
+    out = os.path.join(env.tmp, "launch_env")
+    torchrun = {"RANK": "1", "WORLD_SIZE": "2", "LOCAL_RANK": "1", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "29500"}
+    r = env.run(*env.tiny(out, "--iterations", "2"), expect=1, env_extra=torchrun)
+    check("WORLD_SIZE=2" in r.stderr and "mpirun" in r.stderr, "no WORLD_SIZE message:\n" + r.stderr)
+    check(not os.path.exists(os.path.join(out, "run.log")), "a refused rank must not start a run")
+    env.run(*env.tiny(out, "--iterations", "2", "--comm", "single"), env_extra=torchrun)
+    print("launch_env: WORLD_SIZE=2 without MPI refused; --comm single overrides")
+
+
 def read_tensors(path):
     """Every F32 tensor of a safetensors file -> {name: bytes}."""
     header = safetensors_header(path)
@@ -532,7 +643,8 @@ def check_backend(env, have_cuda_trainer):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("check", choices=["e2e", "resume", "signal", "errors", "mpi", "ema", "stop", "backend"])
+    ap.add_argument("check", choices=["e2e", "resume", "signal", "errors", "mpi", "mpi_shard", "launch_env", "ema",
+                                      "stop", "backend"])
     ap.add_argument("--golf-train", required=True)
     ap.add_argument("--golf-data", required=True)
     ap.add_argument("--source-dir", required=True)
@@ -549,6 +661,10 @@ def main():
             check_signal(env)
         elif args.check == "errors":
             check_errors(env)
+        elif args.check == "launch_env":
+            check_launch_env(env)
+        elif args.check == "mpi_shard":
+            check_mpi_shard(env, args.have_mpi)
         elif args.check in ("ema", "stop", "backend"):
             if args.check == "backend":
                 check_backend(env, args.have_cuda_trainer)
@@ -557,7 +673,8 @@ def main():
         else:
             check_mpi(env, args.have_mpi)
     finally:
-        env.cleanup()
+        if not os.environ.get("GOLF_KEEP_TMP"):
+            env.cleanup()
 
 
 if __name__ == "__main__":

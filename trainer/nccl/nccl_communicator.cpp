@@ -1,0 +1,136 @@
+// nccl_communicator.cpp: bootstrap, host collectives staged through device memory, and the bucketed device
+// collectives of nccl_communicator.h. Every NCCL error names this rank, the collective and NCCL's own message.
+#include "nccl_communicator.h"
+
+#include <algorithm>
+#include <cstdint>
+
+#include "cuda_common.h"    // defines: GOLF_CUDA_CHECK
+#include "tcp_bootstrap.h"  // defines: tcp_broadcast_blob
+
+namespace golf::train_nccl {
+
+Status NcclCommunicator::nccl_status(ncclResult_t r, const std::string& what) const {
+  if (r == ncclSuccess || r == ncclInProgress) return Status::Ok();
+  std::string text = "NCCL rank " + std::to_string(rank_) + " of " + std::to_string(world_) + ": " + what + ": " +
+                     ncclGetErrorString(r);
+  const char* last = ncclGetLastError(comm_);
+  if (last && *last) text += " (" + std::string(last) + ")";
+  return Status(StatusCode::io_error, text);
+}
+
+Status NcclCommunicator::create(const NcclSetup& setup, std::unique_ptr<NcclCommunicator>* out) {
+  std::unique_ptr<NcclCommunicator> c(new NcclCommunicator());
+  const launch::LaunchEnv& env = setup.env;
+  c->rank_ = env.rank;
+  c->world_ = env.world_size;
+  int devices = 0;
+  GOLF_CUDA_CHECK(cudaGetDeviceCount(&devices));
+  GOLF_RETURN_IF_ERROR(launch::local_device_index(env, devices, &c->device_));
+  GOLF_CUDA_CHECK(cudaSetDevice(c->device_));
+  ncclUniqueId id{};
+  if (c->rank_ == 0) GOLF_RETURN_IF_ERROR(c->nccl_status(ncclGetUniqueId(&id), "ncclGetUniqueId"));
+  if (c->world_ > 1) {
+    if (env.mpi_bootstrap() && setup.mpi) {
+      c->bootstrap_ = "MPI";
+      GOLF_RETURN_IF_ERROR(setup.mpi->broadcast(&id, sizeof id, 0).prefix("NCCL bootstrap: "));
+      // Some MPI stacks (HCOLL) progress the broadcast lazily and deadlock inside the blocking init without it.
+      GOLF_RETURN_IF_ERROR(setup.mpi->barrier().prefix("NCCL bootstrap: "));
+    } else {
+      c->bootstrap_ = "TCP " + env.master_addr + ":" + std::to_string(env.master_port);
+      GOLF_RETURN_IF_ERROR(launch::tcp_broadcast_blob(env, &id, sizeof id, setup.bootstrap_timeout_seconds)
+                               .prefix("NCCL bootstrap: "));
+    }
+  } else {
+    c->bootstrap_ = "none (one rank)";
+  }
+  GOLF_RETURN_IF_ERROR(c->nccl_status(ncclCommInitRank(&c->comm_, c->world_, id, c->rank_), "ncclCommInitRank"));
+  GOLF_CUDA_CHECK(cudaStreamCreateWithFlags(&c->stream_, cudaStreamNonBlocking));
+  GOLF_CUDA_CHECK(cudaEventCreateWithFlags(&c->done_, cudaEventDisableTiming));
+  c->staging_bytes_ = std::max<size_t>(setup.staging_bytes, 256);
+  GOLF_CUDA_CHECK(cudaMalloc(&c->staging_, c->staging_bytes_));
+  *out = std::move(c);
+  return Status::Ok();
+}
+
+NcclCommunicator::~NcclCommunicator() {
+  if (comm_) {
+    if (stream_) cudaStreamSynchronize(stream_);
+    ncclCommDestroy(comm_);
+  }
+  if (staging_) cudaFree(staging_);
+  if (done_) cudaEventDestroy(done_);
+  if (stream_) cudaStreamDestroy(stream_);
+}
+
+std::string NcclCommunicator::describe() const {
+  int v = 0;
+  ncclGetVersion(&v);
+  return "NCCL " + std::to_string(v / 10000) + "." + std::to_string(v / 100 % 100) + "." + std::to_string(v % 100) +
+         ", " + std::to_string(world_) + " ranks, bootstrap " + bootstrap_ + ", cuda:" + std::to_string(device_);
+}
+
+Status NcclCommunicator::host_collective(void* data, size_t count, size_t elem_bytes, ncclDataType_t type,
+                                         ncclRedOp_t op, int root, const char* what) {
+  const size_t chunk = staging_bytes_ / elem_bytes;
+  uint8_t* p = (uint8_t*)data;
+  for (size_t done = 0; done < count;) {
+    const size_t n = std::min(chunk, count - done);
+    GOLF_CUDA_CHECK(cudaMemcpyAsync(staging_, p + done * elem_bytes, n * elem_bytes, cudaMemcpyHostToDevice, stream_));
+    const ncclResult_t r = root < 0 ? ncclAllReduce(staging_, staging_, n, type, op, comm_, stream_)
+                                    : ncclBroadcast(staging_, staging_, n, type, root, comm_, stream_);
+    GOLF_RETURN_IF_ERROR(nccl_status(r, what));
+    GOLF_CUDA_CHECK(cudaMemcpyAsync(p + done * elem_bytes, staging_, n * elem_bytes, cudaMemcpyDeviceToHost, stream_));
+    GOLF_CUDA_CHECK(cudaStreamSynchronize(stream_));
+    done += n;
+  }
+  return Status::Ok();
+}
+
+Status NcclCommunicator::all_reduce_sum(float* data, size_t count) {
+  return host_collective(data, count, sizeof(float), ncclFloat32, ncclSum, -1, "ncclAllReduce(sum, fp32, host)");
+}
+Status NcclCommunicator::all_reduce_sum(double* data, size_t count) {
+  return host_collective(data, count, sizeof(double), ncclFloat64, ncclSum, -1, "ncclAllReduce(sum, fp64, host)");
+}
+Status NcclCommunicator::all_reduce_max(double* data, size_t count) {
+  return host_collective(data, count, sizeof(double), ncclFloat64, ncclMax, -1, "ncclAllReduce(max, fp64, host)");
+}
+Status NcclCommunicator::broadcast(void* data, size_t bytes, int root) {
+  if (root < 0 || root >= world_) return Status(StatusCode::invalid_argument, "broadcast: root rank out of range");
+  return host_collective(data, bytes, 1, ncclUint8, ncclSum, root, "ncclBroadcast(host)");
+}
+Status NcclCommunicator::barrier() {
+  float one = 1.0f;
+  return host_collective(&one, 1, sizeof(float), ncclFloat32, ncclSum, -1, "barrier (ncclAllReduce of one float)");
+}
+void NcclCommunicator::abort_job(int) {
+  if (comm_) ncclCommAbort(comm_);
+  comm_ = nullptr;
+}
+
+Status NcclCommunicator::all_reduce_avg_bucket(float* grads, const train_cpu::GradBucket& b, cudaEvent_t ready) {
+  if (ready) GOLF_CUDA_CHECK(cudaStreamWaitEvent(stream_, ready, 0));
+  return nccl_status(ncclAllReduce(grads + b.begin, grads + b.begin, b.floats(), ncclFloat32, ncclAvg, comm_, stream_),
+                     "ncclAllReduce(avg, fp32, bucket " + b.name + ", " + std::to_string(b.floats()) + " floats)");
+}
+
+Status NcclCommunicator::all_gather_bf16(const void* send, void* recv, size_t count, cudaEvent_t ready) {
+  if (ready) GOLF_CUDA_CHECK(cudaStreamWaitEvent(stream_, ready, 0));
+  return nccl_status(ncclAllGather(send, recv, count, ncclBfloat16, comm_, stream_),
+                     "ncclAllGather(bf16 Muon updates, " + std::to_string(count) + " per rank)");
+}
+
+Status NcclCommunicator::join(cudaStream_t stream) {
+  GOLF_CUDA_CHECK(cudaEventRecord(done_, stream_));
+  GOLF_CUDA_CHECK(cudaStreamWaitEvent(stream, done_, 0));
+  return Status::Ok();
+}
+
+Status NcclCommunicator::check_async() {
+  ncclResult_t async = ncclSuccess;
+  GOLF_RETURN_IF_ERROR(nccl_status(ncclCommGetAsyncError(comm_, &async), "ncclCommGetAsyncError"));
+  return nccl_status(async, "asynchronous error (a peer rank failed or the network broke)");
+}
+
+}  // namespace golf::train_nccl
