@@ -90,6 +90,7 @@ class GolfFile {
   Status parse(const OpenOptions& options);
   Status parse_tensors(const SectionInfo& tens, const SectionInfo& data);
   Status decode_tensors();
+  void release_rans_streams() const;
   Status locate_damage() const;
   Status error(StatusCode code, const std::string& what) const;
 

@@ -49,6 +49,19 @@ Status MappedFile::open(const std::string& path) {
   return Status::Ok();
 }
 
+void MappedFile::release(const uint8_t* p, size_t n) const {
+  if (data_ == nullptr || p < data_ || n > size_ || (size_t)(p - data_) > size_ - n) return;
+  const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+  const uintptr_t first = ((uintptr_t)p + page - 1) / page * page, last = ((uintptr_t)p + n) / page * page;
+  if (first >= last) return;
+#ifdef MADV_NOHUGEPAGE
+  // A fresh file's page cache can be mapped in 2 MB pages: a later read of any byte beside the range (a raw tensor)
+  // would map the whole 2 MB back. Without huge pages here, only the pages read come back.
+  madvise((void*)first, last - first, MADV_NOHUGEPAGE);
+#endif
+  madvise((void*)first, last - first, MADV_DONTNEED);
+}
+
 Status read_file_bytes(const std::string& path, std::string* out) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return io_error("cannot open", path);

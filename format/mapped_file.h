@@ -19,6 +19,10 @@ class MappedFile {
   Status open(const std::string& path);
   const uint8_t* data() const { return data_; }
   size_t size() const { return size_; }
+  // Drops the whole pages inside [p, p + n) from this process's resident memory (madvise MADV_DONTNEED): for bytes
+  // read once and not needed again (rans tensors after decoding). The bytes stay readable: a later access reads them
+  // back from the file. A range outside the map is ignored.
+  void release(const uint8_t* p, size_t n) const;
 
  private:
   uint8_t* data_ = nullptr;

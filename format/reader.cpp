@@ -270,7 +270,30 @@ Status GolfFile::decode_tensors() {
     t.raw = buf.data();
     decoded_.push_back(std::move(buf));
   }
+  release_rans_streams();
   return Status::Ok();
+}
+
+void GolfFile::release_rans_streams() const {
+  // The stored streams are not read again (only verify_all and damage reports do, and the map reads them back): their
+  // pages leave resident memory, so a loaded rans model holds its decoded tensors but not the file as well. Runs of
+  // streams adjacent in the file go in one call: a fresh file's page cache can be mapped in 2 MB pages, which only
+  // leave when the whole 2 MB is released.
+  std::vector<const TensorInfo*> by_offset;
+  for (const TensorInfo& t : tensors_) by_offset.push_back(&t);
+  std::sort(by_offset.begin(), by_offset.end(),
+            [](const TensorInfo* a, const TensorInfo* b) { return a->data_offset < b->data_offset; });
+  for (size_t i = 0; i < by_offset.size();) {
+    if (by_offset[i]->codec == Codec::raw) {
+      i++;
+      continue;
+    }
+    size_t j = i + 1;
+    while (j < by_offset.size() && by_offset[j]->codec != Codec::raw) j++;
+    const TensorInfo& last = *by_offset[j - 1];
+    map_.release(by_offset[i]->stored, (size_t)(last.stored + last.stored_size - by_offset[i]->stored));
+    i = j;
+  }
 }
 
 const TensorInfo* GolfFile::find_tensor(const std::string& name) const {

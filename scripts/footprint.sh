@@ -47,7 +47,7 @@ for preset in default raw; do
 done
 
 /usr/bin/python3 - "$tmp" "$x86" "$arm" "$wasm" "$wasm_gz" "$js" "$threads" <<'PY'
-import json, sys
+import json, os, sys
 tmp, x86, arm, wasm, wasm_gz, js, threads = sys.argv[1], *map(int, sys.argv[2:])
 KB, MB = 1000, 1e6
 def mark(ok): return "yes" if ok else "**no**"
@@ -65,5 +65,7 @@ for preset, what in (("default", "q8 + rANS (the 16 MB file)"), ("raw", "q8 raw 
           f"{mark(r['first_token_ms'] <= 50)} |")
     print(f"| {what}: peak RSS, scoring {r['scored_tokens']} tokens ({r['score_tokens_per_s']:.0f} tok/s) | "
           f"{peak / MB:.1f} MB = file + {(peak - f) / MB:.1f} MB | <= file + 32 MB | {mark(peak - f <= 32 * MB)} |")
-print(f"\n{threads} threads; x86-64 figures on this machine, sizes from build/, build-aarch64/, build-wasm/.")
+load = open("/proc/loadavg").read().split()[:3]  # the times are only as quiet as the machine was
+print(f"\n{threads} threads; x86-64 figures on this machine (load average {' '.join(load)} on {os.cpu_count()} cores at "
+      f"the end), sizes from build/, build-aarch64/, build-wasm/.")
 PY

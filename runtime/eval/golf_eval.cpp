@@ -211,7 +211,6 @@ int main(int argc, char** argv) {
   golf::SessionCreateOptions so;
   so.cpu.n_threads = a.threads;
   so.cpu.n_ctx = window;
-  so.cpu.n_batch = window < 512 ? window : 512;
   so.precision = a.bf16 ? golf::DevicePrecision::bf16 : golf::DevicePrecision::fp32;
   std::vector<std::unique_ptr<golf::InferenceSession>> sessions;
   std::vector<golf::InferenceSession*> session_ptrs;

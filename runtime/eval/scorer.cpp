@@ -45,7 +45,28 @@ Status SessionLogits::forward(const int32_t* ids, int B, int T, const float** lo
 
 Status SessionLogits::forward_nll(const int32_t* ids, const int32_t* targets, int B, int T, double* nll) {
   if (session_.has_device_nll()) return session_.forward_nll(ids, targets, B, T, nll);
-  return LogitsSource::forward_nll(ids, targets, B, T, nll);
+  if (dynamic_cast<Session*>(&session_) == nullptr) return LogitsSource::forward_nll(ids, targets, B, T, nll);
+  const int vocab = vocab_size();
+  const int chunk = std::min(session_.n_batch(), T);
+  logits_.resize((size_t)chunk * (size_t)vocab);
+  for (int b = 0; b < B; b++) {
+    session_.reset();
+    // decode() itself runs n_batch rows per forward pass: these calls make the same passes as one call of T rows.
+    for (int t0 = 0; t0 < T; t0 += chunk) {
+      const int rows = std::min(chunk, T - t0);
+      Status st = session_.decode(ids + (size_t)b * T + t0, rows, logits_.data(), true);
+      if (!st.ok()) {
+        session_.reset();
+        return st;
+      }
+      for (int r = 0; r < rows; r++) {
+        const size_t i = (size_t)b * T + t0 + r;
+        nll[i] = targets[i] >= 0 ? nll_of(logits_.data() + (size_t)r * vocab, vocab, targets[i]) : 0.0;
+      }
+    }
+  }
+  session_.reset();
+  return Status::Ok();
 }
 
 Status Scorer::score(const int32_t* tokens, int64_t n, const ScoreOptions& options, ScoreTotals* totals,

@@ -58,11 +58,13 @@ class SessionLogits : public LogitsSource {
   int max_seq_len() const override;
   int max_tokens() const override { return session_.max_sequence_tokens(); }
   Status forward(const int32_t* ids, int B, int T, const float** logits) override;
+  // On the CPU, one decode call per n_batch rows, each block reduced to its NLLs at once: the logits held are
+  // [n_batch][vocab] floats, not [B·T][vocab] (4 MB at the baseline's window and vocabulary).
   Status forward_nll(const int32_t* ids, const int32_t* targets, int B, int T, double* nll) override;
 
  private:
   InferenceSession& session_;
-  std::vector<float> logits_;  // (B·T, vocab)
+  std::vector<float> logits_;  // (B·T, vocab) for forward; (n_batch, vocab) for forward_nll on the CPU
 };
 
 class Scorer {

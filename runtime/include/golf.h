@@ -156,7 +156,7 @@ typedef struct golf_session_params {
   size_t size;   /* set by golf_session_params_init */
   int n_threads; /* worker threads, at most 1024; 0 (default): all hardware threads */
   int n_ctx;     /* context length in tokens; 0 (default): the model's max_seq_len */
-  int n_batch;   /* tokens per forward pass while reading a prompt; 0 (default): 512 */
+  int n_batch;   /* tokens per forward pass while reading a prompt; 0 (default): 256 */
   /* Added in API 1.1 (an older libgolf refuses a session whose params set them, with GOLF_ERR_UNSUPPORTED): */
   const char* device; /* where the session runs: NULL or "cpu" (default), "cuda" (= "cuda:0"), "cuda:N". The CUDA
                          module (libgolf-cuda.so) is loaded on first use only. A library built without CUDA, a

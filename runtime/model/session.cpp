@@ -63,7 +63,7 @@ Status Session::allocate(const SessionOptions& o) {
   if (o.n_batch < 0) return Status(StatusCode::invalid_argument, "Session: n_batch must be >= 0");
   n_ctx_ = (int)n_ctx;
   n_ctx_pad_ = (n_ctx_ + kAttnKeyTile - 1) / kAttnKeyTile * kAttnKeyTile;
-  n_batch_ = std::min(o.n_batch > 0 ? o.n_batch : 512, n_ctx_);
+  n_batch_ = std::min(o.n_batch > 0 ? o.n_batch : SessionOptions().n_batch, n_ctx_);
   profile_on_ = o.profile;
 
   pool_.reset(new (std::nothrow) kernels::ThreadPool(n_threads));

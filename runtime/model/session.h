@@ -25,7 +25,9 @@ constexpr int kMaxSessionThreads = 1024;
 struct SessionOptions {
   int n_threads = 0;    // 0: std::thread::hardware_concurrency(); at most kMaxSessionThreads
   int n_ctx = 0;        // positions the KV cache holds; 0: the config's max_seq_len
-  int n_batch = 512;    // tokens per forward pass (prompt processing); longer inputs run in several passes
+  // Tokens per forward pass (prompt processing); longer inputs run in several passes. 256: prompt speed as with
+  // 512 on the baseline shape, while the activations a session holds are half (7 MB less; scripts/footprint.sh).
+  int n_batch = 256;
   bool profile = false; // accumulate the time of each phase of the forward pass (see Session::profile)
 };
 
