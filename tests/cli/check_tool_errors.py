@@ -99,6 +99,11 @@ def main():
     expect_usage_error([cs, "--root", source], "--header OUT.h is required (see --help)")
     expect_usage_error([cs, "--root", source, "--header"], "--header needs a value (OUT.h)")
     expect_usage_error([cs, "--root", source, "--header", ""], "--header : expected a non-empty value")
+    mp = tools["golf-gpu-memory-plan"]
+    expect_usage_error([mp, "--bogus"], "unknown option --bogus (see --help)")
+    expect_usage_error([mp, "--rows"], "--rows needs a value (N)")
+    expect_usage_error([mp, "--rows", "0"], "--rows 0: expected an integer in [1, 1048576]")
+    expect_usage_error([mp, "--precision", "fp8"], "--precision fp8: expected one of bf16|fp32")
     # golf-complete --device: the syntax is checked with the arguments, before the model loads (issue 10).
     for device in ("bogus", "cuda:", "cuda:x", "cuda:12345", "cpu0"):
         expect_usage_error([c, "-m", model, "--device", device, "x"],
