@@ -71,6 +71,44 @@ std::string parse_real(const std::string& text, double lo, double hi, bool lo_op
   return "";
 }
 
+std::string parse_choice(const std::string& text, const std::vector<std::string>& choices, std::string* out) {
+  std::string all;
+  for (const std::string& c : choices) {
+    if (text == c) {
+      *out = text;
+      return "";
+    }
+    all += (all.empty() ? "" : "|") + c;
+  }
+  return "expected one of " + all;
+}
+
+std::string check_device(const std::string& text) {
+  const std::string expected = "expected cpu, cuda or cuda:N (N a device index)";
+  if (text == "cpu" || text == "cuda") return "";
+  if (text.compare(0, 5, "cuda:") != 0) return expected;
+  const std::string index = text.substr(5);
+  // At most 4 digits, as runtime/model/device.cpp reads them.
+  if (index.empty() || index.size() > 4 || index.find_first_not_of("0123456789") != std::string::npos) return expected;
+  return "";
+}
+
+std::string unknown_option_message(const std::string& name) { return "unknown option " + name + " (see --help)"; }
+
+std::string needs_value_message(const std::string& name, const std::string& metavar) {
+  return name + " needs a value (" + metavar + ")";
+}
+
+std::string takes_no_value_message(const std::string& name) { return name + " takes no value"; }
+
+std::string bad_value_message(const std::string& name, const std::string& value, const std::string& problem) {
+  return name + " " + value + ": " + problem;
+}
+
+std::string unexpected_argument_message(const std::string& arg) {
+  return "unexpected argument '" + arg + "' (see --help)";
+}
+
 ArgParser::ArgParser(std::string tool, std::string synopsis, std::string about)
     : tool_(std::move(tool)), synopsis_(std::move(synopsis)), about_(std::move(about)) {}
 
@@ -131,15 +169,7 @@ ArgParser& ArgParser::choice(const std::string& names, std::string* out, const s
                              const std::string& help) {
   std::string all;
   for (const std::string& c : choices) all += (all.empty() ? "" : "|") + c;
-  return option(names, all, help, [out, choices, all](const std::string& v) {
-    for (const std::string& c : choices) {
-      if (v == c) {
-        *out = v;
-        return std::string();
-      }
-    }
-    return "expected one of " + all;
-  });
+  return option(names, all, help, [out, choices](const std::string& v) { return parse_choice(v, choices, out); });
 }
 
 ArgParser& ArgParser::required() {
@@ -210,18 +240,18 @@ int ArgParser::parse(int argc, const char* const* argv) {
       name = arg.substr(0, eq), value = arg.substr(eq + 1), inline_value = true;
     }
     Option* o = const_cast<Option*>(find(name));
-    if (!o) return fail("unknown option " + name + " (see --help)");
+    if (!o) return fail(unknown_option_message(name));
     if (o->metavar.empty()) {
-      if (inline_value) return fail(name + " takes no value");
+      if (inline_value) return fail(takes_no_value_message(name));
     } else if (!inline_value) {
       // The next argument is the value unless there is none or it is itself an option ("--model --json").
       const bool missing = i + 1 >= argc || find(argv[i + 1]) != nullptr ||
                            (std::string(argv[i + 1]).compare(0, 2, "--") == 0 && std::string(argv[i + 1]) != "--");
-      if (missing) return fail(name + " needs a value (" + o->metavar + ")");
+      if (missing) return fail(needs_value_message(name, o->metavar));
       value = argv[++i];
     }
     const std::string problem = o->set(value);
-    if (!problem.empty()) return fail(name + " " + value + ": " + problem);
+    if (!problem.empty()) return fail(bad_value_message(name, value, problem));
     o->seen = true;
   }
   for (const Option& o : options_) {
@@ -230,7 +260,7 @@ int ArgParser::parse(int argc, const char* const* argv) {
   if (positional.size() < pos_min_)
     return fail(pos_metavar_.empty() ? "missing argument" : pos_metavar_ + " is required (see --help)");
   if (positional.size() > pos_max_) {
-    if (pos_max_ == 0) return fail("unexpected argument '" + positional[0] + "' (see --help)");
+    if (pos_max_ == 0) return fail(unexpected_argument_message(positional[0]));
     return fail("too many arguments: " + std::to_string(positional.size()) + " given, " + pos_metavar_ +
                 " takes at most " + std::to_string(pos_max_) + " (extra: '" + positional[pos_max_] + "')");
   }

@@ -2,7 +2,8 @@
 // tool then parses the same way: "--name VALUE", "--name=VALUE" or "-n VALUE"; every value parsed whole, typed and
 // range-checked; a usage error prints one line naming the flag and gives exit status 2; -h/--help prints the help
 // built from the declarations and gives 0. (golf-train keeps its own flag table for its resume bookkeeping but reads
-// numbers with parse_integer / parse_real below, so the rules are the same.)
+// values with parse_integer / parse_real / parse_choice and words its errors with the *_message functions below, so
+// the rules and the messages are the same.)
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -21,6 +22,18 @@ std::string parse_integer(const std::string& text, int64_t lo, int64_t hi, int64
 std::string parse_unsigned(const std::string& text, uint64_t* out);
 // Finite decimal number in [lo, hi] ((lo, hi] when lo_open).
 std::string parse_real(const std::string& text, double lo, double hi, bool lo_open, double* out);
+// One of `choices` (stored in *out), else "expected one of a|b|c".
+std::string parse_choice(const std::string& text, const std::vector<std::string>& choices, std::string* out);
+// "" when `text` is a device name as the runtime reads it (runtime/model/device.h: cpu, cuda or cuda:N with N a
+// decimal index); the syntax only, checked before a tool loads anything (the runtime is not linked here).
+std::string check_device(const std::string& text);
+
+// The wording of every usage error (name: the flag as given, "--out").
+std::string unknown_option_message(const std::string& name);
+std::string needs_value_message(const std::string& name, const std::string& metavar);
+std::string takes_no_value_message(const std::string& name);
+std::string bad_value_message(const std::string& name, const std::string& value, const std::string& problem);
+std::string unexpected_argument_message(const std::string& arg);
 
 class ArgParser {
  public:

@@ -54,6 +54,16 @@ void golf_args_string(golf_args* a, const char* names, const char** out, const c
   });
 }
 
+void golf_args_device(golf_args* a, const char* names, const char** out, const char* metavar, const char* help) {
+  a->parser.option(names, metavar, help, [out, a](const std::string& v) {
+    const std::string problem = golf::cli::check_device(v);
+    if (!problem.empty()) return problem;
+    a->values.push_back(v);
+    *out = a->values.back().c_str();
+    return std::string();
+  });
+}
+
 void golf_args_required(golf_args* a) { a->parser.required(); }
 
 void golf_args_positional(golf_args* a, const char* metavar, const char** out, const char* help) {

@@ -21,6 +21,8 @@ void golf_args_uint64(golf_args* a, const char* names, uint64_t* out, const char
 void golf_args_float(golf_args* a, const char* names, float* out, double lo, double hi, const char* metavar,
                      const char* help);
 void golf_args_string(golf_args* a, const char* names, const char** out, const char* metavar, const char* help);
+/* A device name, its syntax checked at parse time (cpu, cuda or cuda:N; golf::cli::check_device). */
+void golf_args_device(golf_args* a, const char* names, const char** out, const char* metavar, const char* help);
 /* The option declared last must be given. */
 void golf_args_required(golf_args* a);
 /* At most one argument that is not an option (*out stays as it was when there is none). */

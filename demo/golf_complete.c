@@ -122,7 +122,7 @@ int main(int argc, char** argv) {
   golf_args_flag(args, "--greedy", &greedy, "same as -t 0");
   golf_args_int(args, "--threads", &sess.n_threads, 0, GOLF_ARGS_MAX_THREADS, "N",
                 "worker threads (default 0: all cores)");
-  golf_args_string(args, "--device", &sess.device, "DEV",
+  golf_args_device(args, "--device", &sess.device, "DEV",
                    "where to run: cpu (default), cuda (= cuda:0) or cuda:N (loads libgolf-cuda.so)");
   golf_args_flag(args, "--bf16", &sess.gpu_bf16, "GPU: bf16 tensor-core matrix products (default fp32)");
   golf_args_flag(args, "--no-stop", &no_stop, "keep going past end-of-document tokens");

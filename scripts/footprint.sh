@@ -19,15 +19,15 @@ cross_setup() {  # cross_setup DIR CROSS_FILE TESTS: set up as ./golf test does
 
 echo "building (build/, build-aarch64/, build-wasm/) ..." >&2
 [ -f build/build.ninja ] || meson setup build --buildtype=release >/dev/null
-ninja -C build runtime/capi/libgolf.so.1.0.0 tests/footprint/footprint_probe format/tools/golf-make-example \
+ninja -C build runtime/capi/libgolf.so.1.1.0 tests/footprint/footprint_probe format/tools/golf-make-example \
   format/tools/golf-pack >/dev/null
 cross_setup build-aarch64 cross/aarch64-linux-gnu.ini true
-ninja -C build-aarch64 runtime/capi/libgolf.so.1.0.0 >/dev/null
+ninja -C build-aarch64 runtime/capi/libgolf.so.1.1.0 >/dev/null
 cross_setup build-wasm cross/wasm32-emscripten.ini false
 ninja -C build-wasm demo/web/golf-web.js >/dev/null
 
-strip --strip-all -o "$tmp/x86.so" build/runtime/capi/libgolf.so.1.0.0
-aarch64-linux-gnu-strip --strip-all -o "$tmp/arm.so" build-aarch64/runtime/capi/libgolf.so.1.0.0
+strip --strip-all -o "$tmp/x86.so" build/runtime/capi/libgolf.so.1.1.0
+aarch64-linux-gnu-strip --strip-all -o "$tmp/arm.so" build-aarch64/runtime/capi/libgolf.so.1.1.0
 x86=$(stat -c %s "$tmp/x86.so"); arm=$(stat -c %s "$tmp/arm.so")
 wasm=$(stat -c %s build-wasm/demo/web/golf-web.wasm); wasm_gz=$(gzip -9c build-wasm/demo/web/golf-web.wasm | wc -c)
 js=$(stat -c %s build-wasm/demo/web/golf-web.js)

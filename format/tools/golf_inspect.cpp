@@ -4,10 +4,11 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
-#include <cstring>
 #include <map>
 #include <string>
+#include <vector>
 
+#include "args.h"
 #include "config_json.h"
 #include "golf_file.h"
 #include "text_util.h"
@@ -15,19 +16,6 @@
 #include "validate.h"
 
 namespace {
-
-
-void usage(FILE* f) {
-  std::fprintf(f,
-               "usage: golf-inspect FILE.golf [--json | --check]\n"
-               "Prints the header, config, tokenizer summary, tensor table (name, shape, dtype, codec, stored bytes,\n"
-               "bits per weight), metadata, the model bytes the challenge counts (the file without its tokenizer section)\n"
-               "against the 16,000,000-byte budget, the checksum status, and whether it is a valid model: the check\n"
-               "golf-eval, the C API and the bindings run when they load it, with the same message.\n"
-               "  --json   machine-readable output on stdout\n"
-               "  --check  only the verdict: 'FILE: valid' on stdout, or the load's error on stderr\n"
-               "Exit status: 0 file valid, 1 file invalid or unreadable, 2 bad usage.\n");
-}
 
 const char* piece_type_name(golf::PieceType t) {
   switch (t) {
@@ -44,18 +32,21 @@ const char* piece_type_name(golf::PieceType t) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string path;
   bool json = false, check_only = false;
-  for (int i = 1; i < argc; i++) {
-    if (!std::strcmp(argv[i], "--json")) json = true;
-    else if (!std::strcmp(argv[i], "--check")) check_only = true;
-    else if (!std::strcmp(argv[i], "-h") || !std::strcmp(argv[i], "--help")) { usage(stdout); return 0; }
-    else if (argv[i][0] == '-') { std::fprintf(stderr, "golf-inspect: unknown option %s\n", argv[i]); usage(stderr); return 2; }
-    else if (path.empty()) path = argv[i];
-    else { usage(stderr); return 2; }
-  }
-  if (path.empty()) { usage(stderr); return 2; }
-  if (json && check_only) { std::fprintf(stderr, "golf-inspect: --json and --check exclude each other\n"); return 2; }
+  std::vector<std::string> files;
+  golf::cli::ArgParser args(
+      "golf-inspect", "FILE.golf [--json | --check]",
+      "Prints the header, config, tokenizer summary, tensor table (name, shape, dtype, codec, stored bytes,\n"
+      "bits per weight), metadata, the model bytes the challenge counts (the file without its tokenizer section)\n"
+      "against the 16,000,000-byte budget, the checksum status, and whether it is a valid model: the check\n"
+      "golf-eval, the C API and the bindings run when they load it, with the same message.");
+  args.positionals("FILE.golf", &files, 1, 1, "the file to inspect")
+      .flag("--json", &json, "machine-readable output on stdout")
+      .flag("--check", &check_only, "only the verdict: 'FILE: valid' on stdout, or the load's error on stderr")
+      .epilog("Exit status: 0 file valid, 1 file invalid or unreadable, 2 bad usage.");
+  if (int rc = args.parse(argc, argv); rc >= 0) return rc;
+  if (json && check_only) return args.usage_error("--json and --check exclude each other");
+  const std::string path = files[0];
 
   std::unique_ptr<golf::GolfFile> f;
   golf::Status st = golf::GolfFile::open(path, &f);

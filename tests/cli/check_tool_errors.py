@@ -78,6 +78,36 @@ def main():
     # Errors that point the right way (item 9).
     expect_usage_error([t, "--model"], "--model needs a value")
     expect_usage_error([tools["golf-export"], "--bogus"], "unknown option --bogus")
+
+    # One wording for every tool, golf-train's own flag table and the build's golf-code-size included (item 6).
+    i, cs, tr = tools["golf-inspect"], tools["golf-code-size"], tools["golf-train"]
+    expect_usage_error([tr, "--bogus"], "unknown option --bogus (see --help)")
+    expect_usage_error([tr, "-x"], "unknown option -x (see --help)")
+    expect_usage_error([tr, "stray"], "unexpected argument 'stray' (see --help)")
+    expect_usage_error([tr, "--out"], "--out needs a value (DIR)")
+    expect_usage_error([tr, "--overwrite=1"], "--overwrite takes no value")
+    expect_usage_error([tr, "--out", "o", "--num-layers", "abc"], "--num-layers abc: expected an integer in [1, 256]")
+    expect_usage_error([tr, "--out", "o", "--beta1", "2"], "--beta1 2: expected a number in [0, 1]")
+    expect_usage_error([tr, "--out", "o", "--schedule", "x"],
+                       "--schedule x: expected one of auto|wallclock|steps|time-fraction")
+    expect_usage_error([i, "--bogus", model], "unknown option --bogus (see --help)")
+    expect_usage_error([i], "FILE.golf is required (see --help)")
+    expect_usage_error([i, model, model], "too many arguments: 2 given, FILE.golf takes at most 1")
+    expect_usage_error([i, "--json=1", model], "--json takes no value")
+    expect_usage_error([i, "--json", "--check", model], "--json and --check exclude each other")
+    expect_usage_error([cs, "--bogus"], "unknown option --bogus (see --help)")
+    expect_usage_error([cs, "--root", source], "--header OUT.h is required (see --help)")
+    expect_usage_error([cs, "--root", source, "--header"], "--header needs a value (OUT.h)")
+    expect_usage_error([cs, "--root", source, "--header", ""], "--header : expected a non-empty value")
+    mp = tools["golf-gpu-memory-plan"]
+    expect_usage_error([mp, "--bogus"], "unknown option --bogus (see --help)")
+    expect_usage_error([mp, "--rows"], "--rows needs a value (N)")
+    expect_usage_error([mp, "--rows", "0"], "--rows 0: expected an integer in [1, 1048576]")
+    expect_usage_error([mp, "--precision", "fp8"], "--precision fp8: expected one of bf16|fp32")
+    # golf-complete --device: the syntax is checked with the arguments, before the model loads (issue 10).
+    for device in ("bogus", "cuda:", "cuda:x", "cuda:12345", "cpu0"):
+        expect_usage_error([c, "-m", model, "--device", device, "x"],
+                           "--device %s: expected cpu, cuda or cuda:N" % device)
     expect_usage_error([e, "-m", model], "give one kind of input")
     expect_error([e, "-m", model, "--jsonl", work], 1, "Is a directory")
     bad = os.path.join(work, "bad.jsonl")

@@ -47,6 +47,18 @@ TEST(Args, NumbersAreParsedWholeAndRangeChecked) {
   EXPECT_EQ(parse_real("0", 0, 1, true, &d), "expected a number in (0, 1]");
 }
 
+TEST(Args, ChoicesAndDeviceNames) {
+  std::string s = "keep";
+  EXPECT_EQ(parse_choice("b", {"a", "b"}, &s), "");
+  EXPECT_EQ(s, "b");
+  EXPECT_EQ(parse_choice("c", {"a", "b"}, &s), "expected one of a|b");
+  EXPECT_EQ(parse_choice("", {"a", "b"}, &s), "expected one of a|b");
+  EXPECT_EQ(s, "b");
+  for (const char* good : {"cpu", "cuda", "cuda:0", "cuda:7", "cuda:1234"}) EXPECT_EQ(check_device(good), "") << good;
+  for (const char* bad : {"", "bogus", "CPU", "cpu:0", "cuda:", "cuda:x", "cuda:-1", "cuda:12345", "cuda0", "cudax"})
+    EXPECT_EQ(check_device(bad), "expected cpu, cuda or cuda:N (N a device index)") << bad;
+}
+
 TEST(Args, UsageErrorsAreOneLineNamingTheFlag) {
   int n = 128, threads = 0;
   float t = 0.8f;

@@ -7,7 +7,9 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <vector>
 
+#include "args.h"
 #include "code_size.h"
 
 namespace {
@@ -68,19 +70,15 @@ bool write_text(const std::string& path, const std::string& text) {
 
 int main(int argc, char** argv) {
   std::string root, header, depfile, archive_path;
-  for (int i = 1; i < argc; i++) {
-    std::string a = argv[i];
-    if (i + 1 >= argc) { std::fprintf(stderr, "golf-code-size: %s needs a value\n", a.c_str()); return 2; }
-    if (a == "--root") root = argv[++i];
-    else if (a == "--header") header = argv[++i];
-    else if (a == "--depfile") depfile = argv[++i];
-    else if (a == "--archive") archive_path = argv[++i];
-    else { std::fprintf(stderr, "golf-code-size: unknown argument '%s'\n", a.c_str()); return 2; }
-  }
-  if (root.empty() || header.empty()) {
-    std::fprintf(stderr, "usage: golf-code-size --root SOURCE_DIR --header OUT.h [--depfile OUT.d] [--archive OUT]\n");
-    return 2;
-  }
+  golf::cli::ArgParser args("golf-code-size", "--root SOURCE_DIR --header OUT.h [--depfile OUT.d] [--archive OUT]",
+                            "Measures the counted code of the source tree into a generated header (run by the build).");
+  args.text("--root", &root, "the source tree", "SOURCE_DIR")
+      .required()
+      .text("--header", &header, "the header to write (code_size_data.h)", "OUT.h")
+      .required()
+      .text("--depfile", &depfile, "also write a Makefile depfile: every file read, every directory scanned", "OUT.d")
+      .text("--archive", &archive_path, "also write the archive that is compressed, to check the figure", "OUT");
+  if (int rc = args.parse(argc, argv); rc >= 0) return rc;
   CodeSize size;
   std::vector<std::string> dirs;
   golf::Status st = golf::train_export::measure_code_size(root, golf::train_export::counted_code_spec(), &size, &dirs);

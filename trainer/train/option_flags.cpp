@@ -3,7 +3,7 @@
 // them.
 #include "option_flags.h"
 
-#include "args.h"         // defines: cli::parse_integer, cli::parse_real, cli::kMaxThreads
+#include "args.h"  // defines: cli::parse_integer, cli::parse_real, cli::parse_choice, cli::bad_value_message, ...
 #include "text_format.h"  // defines: format_float, format_double
 
 namespace golf::train {
@@ -11,7 +11,7 @@ namespace golf::train {
 namespace {
 
 Status bad_value(const std::string& flag, const std::string& value, const std::string& allowed) {
-  return Status(StatusCode::invalid_argument, "--" + flag + " " + value + ": " + allowed);
+  return Status(StatusCode::invalid_argument, cli::bad_value_message("--" + flag, value, allowed));
 }
 
 // ---- typed flag builders ------------------------------------------------------------------------------------------
@@ -97,14 +97,9 @@ Flag choice_flag(const char* name, std::string TrainOptions::*field, std::vector
   for (const std::string& c : choices) arg += (arg.empty() ? "" : "|") + c;
   Flag f = string_flag(name, field, group, must_match, help, "");
   f.arg = arg;
-  f.set = [field, choices, name, arg](const std::string& v, TrainOptions* o) {
-    for (const std::string& c : choices) {
-      if (v == c) {
-        o->*field = v;
-        return Status::Ok();
-      }
-    }
-    return bad_value(name, v, "expected one of " + arg);
+  f.set = [field, choices, name](const std::string& v, TrainOptions* o) {
+    const std::string problem = cli::parse_choice(v, choices, &(o->*field));
+    return problem.empty() ? Status::Ok() : bad_value(name, v, problem);
   };
   return f;
 }
@@ -119,14 +114,17 @@ Flag schedule_flag() {
          true);
   f.get = [](const TrainOptions& o) { return std::string(schedule_kind_name(o.schedule)); };
   f.set = [](const std::string& v, TrainOptions* o) {
-    for (ScheduleKind k : {ScheduleKind::auto_, ScheduleKind::wallclock, ScheduleKind::steps,
-                           ScheduleKind::time_fraction}) {
-      if (v == schedule_kind_name(k)) {
-        o->schedule = k;
-        return Status::Ok();
-      }
+    const ScheduleKind kinds[] = {ScheduleKind::auto_, ScheduleKind::wallclock, ScheduleKind::steps,
+                                  ScheduleKind::time_fraction};
+    std::vector<std::string> names;
+    for (ScheduleKind k : kinds) names.push_back(schedule_kind_name(k));
+    std::string chosen;
+    const std::string problem = cli::parse_choice(v, names, &chosen);
+    if (!problem.empty()) return bad_value("schedule", v, problem);
+    for (ScheduleKind k : kinds) {
+      if (chosen == schedule_kind_name(k)) o->schedule = k;
     }
-    return bad_value("schedule", v, "expected one of auto|wallclock|steps|time-fraction");
+    return Status::Ok();
   };
   return f;
 }

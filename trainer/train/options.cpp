@@ -4,6 +4,7 @@
 #include "options.h"
 
 
+#include "args.h"          // defines: cli::unknown_option_message, cli::needs_value_message, ...
 #include "backend.h"       // defines: cuda_backend_built
 #include "option_flags.h"  // defines: Flag, flag_table, find_flag
 #include "text_format.h"   // defines: format_double, json_quote
@@ -103,24 +104,26 @@ Status parse_train_args(int argc, char** argv, ParsedArgs* out) {
       out->help = true;
       return Status::Ok();
     }
+    // Worded as cli::ArgParser words them: "-x" is an unknown option, anything else not "--name" an argument.
+    if (arg.size() >= 2 && arg[0] == '-' && arg.compare(0, 2, "--") != 0)
+      return Status(StatusCode::invalid_argument, cli::unknown_option_message(arg));
     if (arg.size() < 3 || arg.compare(0, 2, "--") != 0)
-      return Status(StatusCode::invalid_argument,
-                    "unexpected argument '" + arg + "' (flags start with --; see --help)");
+      return Status(StatusCode::invalid_argument, cli::unexpected_argument_message(arg));
     std::string name = arg.substr(2), value;
     bool has_inline = false;
     if (size_t eq = name.find('='); eq != std::string::npos) {
       value = name.substr(eq + 1), name = name.substr(0, eq), has_inline = true;
     }
     const Flag* f = find_flag(name);
-    if (!f) return Status(StatusCode::invalid_argument, "unknown flag --" + name + " (see --help)");
+    if (!f) return Status(StatusCode::invalid_argument, cli::unknown_option_message("--" + name));
     if (f->arity == Arity::none) {
-      if (has_inline) return Status(StatusCode::invalid_argument, "--" + name + " takes no value");
+      if (has_inline) return Status(StatusCode::invalid_argument, cli::takes_no_value_message("--" + name));
     } else if (!has_inline) {
       bool next_is_value = i + 1 < argc && std::string(argv[i + 1]).compare(0, 2, "--") != 0;
       if (next_is_value) {
         value = argv[++i];
       } else if (f->arity == Arity::value) {
-        return Status(StatusCode::invalid_argument, "--" + name + " needs a value (" + f->arg + ")");
+        return Status(StatusCode::invalid_argument, cli::needs_value_message("--" + name, f->arg));
       }
     }
     given.push_back({f, value});

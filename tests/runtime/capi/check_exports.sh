@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # check_exports.sh LIBGOLF.so GOLF_H LIBGOLF_MAP: the shared library's ABI is what golf.h and libgolf.map say: it
 # exports exactly the GOLF_API functions of golf.h, each once in the version script and bound to a GOLF_1.x version,
-# nothing else; and its soname is libgolf.so.GOLF_API_VERSION_MAJOR.
+# nothing else; its soname is libgolf.so.GOLF_API_VERSION_MAJOR and its file libgolf.so.MAJOR.MINOR.0.
 set -euo pipefail
 lib="$1" header="$2" map="$3"
 fail() { echo "check_exports: $*"; exit 1; }
@@ -23,4 +23,7 @@ unversioned=$(echo "$exported" | grep -v '^GOLF_' | grep -vE '@@?GOLF_1\.[0-9]+$
 major=$(sed -nE 's/^#define GOLF_API_VERSION_MAJOR ([0-9]+).*/\1/p' "$header")
 soname=$(objdump -p "$lib" | awk '$1 == "SONAME" {print $2}')
 [ "$soname" = "libgolf.so.$major" ] || fail "soname is '$soname', golf.h says GOLF_API_VERSION_MAJOR $major"
+minor=$(sed -nE 's/^#define GOLF_API_VERSION_MINOR ([0-9]+).*/\1/p' "$header")
+[ "$(basename "$lib")" = "libgolf.so.$major.$minor.0" ] ||
+  fail "the library is $(basename "$lib"), golf.h says GOLF_API_VERSION $major.$minor (runtime/capi/meson.build version:)"
 echo "libgolf exports the $(echo "$names" | wc -l) functions of golf.h, versioned; soname $soname"

@@ -14,6 +14,9 @@ meson install -C "$build" --no-rebuild --destdir "$root" --tags runtime,devel >"
   { cat "$tmp/install.log"; fail "meson install failed"; }
 pc=$(find "$root" -name golf.pc)
 [ -n "$pc" ] || fail "no golf.pc installed"
+major=$(sed -nE 's/^#define GOLF_API_VERSION_MAJOR ([0-9]+).*/\1/p' "$src/runtime/include/golf.h")
+minor=$(sed -nE 's/^#define GOLF_API_VERSION_MINOR ([0-9]+).*/\1/p' "$src/runtime/include/golf.h")
+grep -qx "Version: $major.$minor.0" "$pc" || fail "golf.pc says $(grep '^Version:' "$pc"), golf.h $major.$minor"
 lib=$(find "$root" -name 'libgolf.so.1.*' -type f)
 [ -n "$lib" ] || fail "no libgolf.so.1.x installed"
 libdir=$(dirname "$lib")

@@ -275,7 +275,7 @@ def expect_error(env, flags, rc, text):
 def check_errors(env):
     r = env.run("--help")
     check("--matrix-lr X" in r.stdout and "PRESETS" in r.stdout, "--help")
-    expect_error(env, ["--bogus"], 2, "unknown flag --bogus")
+    expect_error(env, ["--bogus"], 2, "unknown option --bogus (see --help)")
     expect_error(env, ["--num-layers", "0", "--out", "x"], 2, "--num-layers 0: expected an integer in [1, 256]")
     expect_error(env, ["--data", env.shards()], 2, "--out DIR is required")
     expect_error(env, env.tiny(os.path.join(env.tmp, "nodata")) + ["--data", os.path.join(env.tmp, "missing")], 1,

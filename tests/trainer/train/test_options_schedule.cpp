@@ -71,7 +71,8 @@ TEST(Options, BadValuesSayWhatIsAllowed) {
     std::string expect;
   };
   const std::vector<Case> cases = {
-      {{"--bogus", "1"}, "unknown flag --bogus"},
+      {{"--bogus", "1"}, "unknown option --bogus (see --help)"},
+      {{"-x"}, "unknown option -x (see --help)"},
       {{"--num-layers"}, "needs a value"},
       {{"--num-layers", "x"}, "expected an integer in [1, 256]"},
       {{"--num-layers", "0"}, "expected an integer in [1, 256]"},
@@ -85,7 +86,7 @@ TEST(Options, BadValuesSayWhatIsAllowed) {
       {{"--preset", "huge"}, "unknown preset (allowed: baseline, cpu-small, tiny)"},
       {{"--seed", "-3"}, "unsigned"},
       {{"--overwrite=1"}, "takes no value"},
-      {{"positional"}, "unexpected argument"},
+      {{"positional"}, "unexpected argument 'positional' (see --help)"},
   };
   for (const Case& c : cases) {
     Status st = parse(c.args, &a);
