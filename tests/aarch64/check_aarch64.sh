@@ -61,8 +61,9 @@ if [ -f "$jdk/include/jni.h" ]; then
   aarch64-linux-gnu-gcc -std=c99 -O2 -Wall -Wextra -Werror -fPIC -shared -o "$tmp/libgolf_jni.so" \
     "$src/bindings/java/jni/golf_jni.c" -I "$src/runtime/include" -I "$jdk/include" -I "$jdk/include/linux" \
     -L "$arm/runtime/capi" -lgolf -Wl,--no-undefined -Wl,-rpath-link,"$sysroot/lib" || bad "JNI shim does not build"
-  readelf -W --dyn-syms "$tmp/libgolf_jni.so" | grep -q 'Java_org_golf_GolfNative_generate' ||
-    bad "Java_org_golf_GolfNative_generate is not exported"
+  # The symbol table goes to a variable first: with pipefail, `readelf | grep -q` fails when grep stops reading early.
+  dyn_syms=$(readelf -W --dyn-syms "$tmp/libgolf_jni.so")
+  grep -q 'Java_org_golf_GolfNative_generate' <<< "$dyn_syms" || bad "Java_org_golf_GolfNative_generate is not exported"
   echo "  libgolf_jni.so: $(stat -c %s "$tmp/libgolf_jni.so") bytes," \
     "$(readelf -h "$tmp/libgolf_jni.so" | grep -o AArch64)"
 else

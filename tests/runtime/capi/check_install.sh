@@ -31,13 +31,16 @@ cc=${CC:-cc}
 # shellcheck disable=SC2046
 "$cc" -std=c99 -Wall -Wextra -Werror -o "$tmp/stream_shared" "$src/demo/stream_from_memory.c" \
   $(pkg-config --cflags --libs golf) || fail "cannot build against pkg-config --libs golf"
-objdump -p "$tmp/stream_shared" | grep -q 'NEEDED *libgolf.so.1$' || fail "the program does not need libgolf.so.1"
+# grep reads a variable, not a pipe: with pipefail, `objdump | grep -q` fails when grep stops reading early.
+headers=$(objdump -p "$tmp/stream_shared")
+grep -q 'NEEDED *libgolf.so.1$' <<< "$headers" || fail "the program does not need libgolf.so.1"
 # Static: libgolf.a itself, and golf.pc's private libraries for what it needs (the C++ runtime, libm, threads).
 # shellcheck disable=SC2046
 "$cc" -std=c99 -Wall -Wextra -Werror -o "$tmp/stream_static" "$src/demo/stream_from_memory.c" \
   $(pkg-config --static --cflags --libs golf | sed 's/-lgolf\b/-Wl,-Bstatic -lgolf -Wl,-Bdynamic/') ||
   fail "cannot build against pkg-config --static --libs golf"
-objdump -p "$tmp/stream_static" | grep -q 'NEEDED *libgolf' && fail "the static build still needs libgolf.so"
+headers=$(objdump -p "$tmp/stream_static")
+grep -q 'NEEDED *libgolf' <<< "$headers" && fail "the static build still needs libgolf.so"
 
 prompt="The court held that"
 expected=$("$golf_complete" -m "$model" --greedy -n 20 "$prompt")
