@@ -25,6 +25,7 @@
 #include "cpu/attention.h"        // defines: train_cpu::attention_forward/backward, attention_scratch_floats
 #include "cuda/attention.h"       // defines: attention_forward, attention_backward, attention_check_shape
 #include "cuda/attention_math.h"  // defines: kAttnBf16Budget, bf16_round, float_bits, bits_float
+#include "device_buffers.h"       // defines: DeviceBuffer, to_device, to_host
 #include "selftest.h"             // defines: CheckResult, SelftestRegistrar, rel_error, bits_equal, fill_*
 
 namespace golf::gpu_test {
@@ -36,64 +37,7 @@ using gc::bf16;
 
 namespace {
 
-// ---- device memory and transfers -----------------------------------------------------------------------------------
-
-struct DeviceArray {
-  void* p = nullptr;
-  size_t bytes = 0;
-  DeviceArray() = default;
-  DeviceArray(const DeviceArray&) = delete;
-  DeviceArray& operator=(const DeviceArray&) = delete;
-  ~DeviceArray() {
-    if (p) cudaFree(p);
-  }
-  Status alloc(size_t n) {
-    bytes = n;
-    GOLF_CUDA_CHECK(cudaMalloc(&p, std::max<size_t>(n, 256)));
-    return Status::Ok();
-  }
-  // All bits set: NaN in fp32 and in bf16, so elements a kernel does not write fail the comparison.
-  Status poison() {
-    GOLF_CUDA_CHECK(cudaMemset(p, 0xff, bytes));
-    return Status::Ok();
-  }
-  template <typename T>
-  T* as() const {
-    return static_cast<T*>(p);
-  }
-};
-
-// Host floats as device elements of type T (bf16: nearest even, as bf16_round).
-template <typename T>
-Status upload(DeviceArray* d, const std::vector<float>& x) {
-  GOLF_RETURN_IF_ERROR(d->alloc(x.size() * sizeof(T)));
-  if constexpr (std::is_same_v<T, float>) {
-    GOLF_CUDA_CHECK(cudaMemcpy(d->p, x.data(), d->bytes, cudaMemcpyHostToDevice));
-  } else {
-    std::vector<uint16_t> bits(x.size());
-    for (size_t i = 0; i < x.size(); i++) bits[i] = (uint16_t)(gc::float_bits(gc::bf16_round(x[i])) >> 16);
-    GOLF_CUDA_CHECK(cudaMemcpy(d->p, bits.data(), d->bytes, cudaMemcpyHostToDevice));
-  }
-  return Status::Ok();
-}
-
-// The raw bytes (for bit comparisons) and the values as floats.
-template <typename T>
-Status download(const DeviceArray& d, std::vector<unsigned char>* raw, std::vector<float>* x) {
-  raw->resize(d.bytes);
-  GOLF_CUDA_CHECK(cudaMemcpy(raw->data(), d.p, d.bytes, cudaMemcpyDeviceToHost));
-  x->resize(d.bytes / sizeof(T));
-  for (size_t i = 0; i < x->size(); i++) {
-    if constexpr (std::is_same_v<T, float>) {
-      std::memcpy(&(*x)[i], raw->data() + 4 * i, 4);
-    } else {
-      uint16_t b;
-      std::memcpy(&b, raw->data() + 2 * i, 2);
-      (*x)[i] = gc::bits_float((uint32_t)b << 16);
-    }
-  }
-  return Status::Ok();
-}
+// ---- timing (device memory and transfers: device_buffers.h) ---------------------------------------------------
 
 struct Events {
   cudaEvent_t start = nullptr, stop = nullptr;
@@ -204,12 +148,12 @@ Status check_shape(const AttentionShape& shape, uint64_t seed, std::vector<Check
   const double tol_lse = kBf16 ? gc::kAttnBf16Budget.lse : kFp32Tolerance;
   const double tol_grad = kBf16 ? gc::kAttnBf16Budget.grad : kFp32Tolerance;
 
-  DeviceArray q, k, v, dout, out_in, out, lse, dq, dk, dv, scratch;
-  GOLF_RETURN_IF_ERROR(upload<T>(&q, P.q));
-  GOLF_RETURN_IF_ERROR(upload<T>(&k, P.k));
-  GOLF_RETURN_IF_ERROR(upload<T>(&v, P.v));
-  GOLF_RETURN_IF_ERROR(upload<T>(&dout, P.dout));
-  GOLF_RETURN_IF_ERROR(upload<T>(&out_in, P.out_in));
+  DeviceBuffer q, k, v, dout, out_in, out, lse, dq, dk, dv, scratch;
+  GOLF_RETURN_IF_ERROR(to_device<T>(&q, P.q));
+  GOLF_RETURN_IF_ERROR(to_device<T>(&k, P.k));
+  GOLF_RETURN_IF_ERROR(to_device<T>(&v, P.v));
+  GOLF_RETURN_IF_ERROR(to_device<T>(&dout, P.dout));
+  GOLF_RETURN_IF_ERROR(to_device<T>(&out_in, P.out_in));
   GOLF_RETURN_IF_ERROR(out.alloc(P.q.size() * sizeof(T)));
   GOLF_RETURN_IF_ERROR(lse.alloc(P.lse.size() * sizeof(float)));
   GOLF_RETURN_IF_ERROR(dq.alloc(P.q.size() * sizeof(T)));
@@ -229,8 +173,8 @@ Status check_shape(const AttentionShape& shape, uint64_t seed, std::vector<Check
       return gc::attention_forward<T>(out.as<T>(), lse.as<float>(), q.as<T>(), k.as<T>(), v.as<T>(), s, 0);
     }));
     if (run == 0) ms_fwd = ms;
-    GOLF_RETURN_IF_ERROR(download<T>(out, &raw_out[run], &got_out));
-    GOLF_RETURN_IF_ERROR(download<float>(lse, &raw_lse[run], &got_lse));
+    GOLF_RETURN_IF_ERROR(to_host<T>(out, &got_out, &raw_out[run]));
+    GOLF_RETURN_IF_ERROR(to_host<float>(lse, &got_lse, &raw_lse[run]));
   }
   const bool det_fwd = raw_out[0] == raw_out[1] && raw_lse[0] == raw_lse[1];
   rows->push_back(make_row("attention_forward out", s, prec, rel_error(got_out.data(), P.out.data(), P.out.size()),
@@ -239,14 +183,14 @@ Status check_shape(const AttentionShape& shape, uint64_t seed, std::vector<Check
                            tol_lse, det_fwd, ms_fwd));
 
   // Backward, twice, from the CPU's out and lse.
-  DeviceArray lse_in;
-  GOLF_RETURN_IF_ERROR(upload<float>(&lse_in, P.lse));
+  DeviceBuffer lse_in;
+  GOLF_RETURN_IF_ERROR(to_device<float>(&lse_in, P.lse));
   std::vector<unsigned char> raw[3][2];
   std::vector<float> got[3];
-  DeviceArray* grads[3] = {&dq, &dk, &dv};
+  DeviceBuffer* grads[3] = {&dq, &dk, &dv};
   double ms_bwd = 0;
   for (int run = 0; run < 2; run++) {
-    for (DeviceArray* g : grads) GOLF_RETURN_IF_ERROR(g->poison());
+    for (DeviceBuffer* g : grads) GOLF_RETURN_IF_ERROR(g->poison());
     GOLF_RETURN_IF_ERROR(scratch.poison());
     double ms = 0;
     GOLF_RETURN_IF_ERROR(timed(1, &ms, [&] {
@@ -254,7 +198,7 @@ Status check_shape(const AttentionShape& shape, uint64_t seed, std::vector<Check
                                        k.as<T>(), v.as<T>(), lse_in.as<float>(), s, scratch.as<float>(), 0);
     }));
     if (run == 0) ms_bwd = ms;
-    for (int i = 0; i < 3; i++) GOLF_RETURN_IF_ERROR(download<T>(*grads[i], &raw[i][run], &got[i]));
+    for (int i = 0; i < 3; i++) GOLF_RETURN_IF_ERROR(to_host<T>(*grads[i], &got[i], &raw[i][run]));
   }
   const bool det_bwd = raw[0][0] == raw[0][1] && raw[1][0] == raw[1][1] && raw[2][0] == raw[2][1];
   const double floor_rms = 0.1 * rms(P.dv);
@@ -278,7 +222,7 @@ void check_refusals(std::vector<CheckResult>* rows) {
 
   // A pointer off the 16-byte grid is refused before anything is launched.
   const AttentionShape s{1, 16, 2, 1, 64, 0.125f};
-  DeviceArray buf;
+  DeviceBuffer buf;
   Status mis = buf.alloc(4096);
   if (mis.ok())
     mis =
@@ -302,16 +246,16 @@ Status check_speed(uint64_t seed, std::vector<CheckResult>* rows) {
   const AttentionShape s{64, 1024, 8, 4, 64, 0.125f};
   const size_t nq = (size_t)s.B * s.T * s.H * s.hd, nk = (size_t)s.B * s.T * s.KV * s.hd;
   std::vector<float> host(nq);
-  DeviceArray q, k, v, dout, out, lse, dq, dk, dv, scratch;
+  DeviceBuffer q, k, v, dout, out, lse, dq, dk, dv, scratch;
   fill_uniform(&host, seed + 1, -2.0f, 2.0f);
-  GOLF_RETURN_IF_ERROR(upload<bf16>(&q, host));
+  GOLF_RETURN_IF_ERROR(to_device<bf16>(&q, host));
   fill_uniform(&host, seed + 2, -1.0f, 1.0f);
-  GOLF_RETURN_IF_ERROR(upload<bf16>(&dout, host));
+  GOLF_RETURN_IF_ERROR(to_device<bf16>(&dout, host));
   host.resize(nk);
   fill_uniform(&host, seed + 3, -2.0f, 2.0f);
-  GOLF_RETURN_IF_ERROR(upload<bf16>(&k, host));
+  GOLF_RETURN_IF_ERROR(to_device<bf16>(&k, host));
   fill_uniform(&host, seed + 4, -2.0f, 2.0f);
-  GOLF_RETURN_IF_ERROR(upload<bf16>(&v, host));
+  GOLF_RETURN_IF_ERROR(to_device<bf16>(&v, host));
   GOLF_RETURN_IF_ERROR(out.alloc(nq * 2));
   GOLF_RETURN_IF_ERROR(lse.alloc((size_t)s.B * s.H * s.T * 4));
   GOLF_RETURN_IF_ERROR(dq.alloc(nq * 2));
@@ -329,12 +273,12 @@ Status check_speed(uint64_t seed, std::vector<CheckResult>* rows) {
   // Two runs of each with equal bits (and a warm-up for the timing).
   std::vector<unsigned char> first[5], second[5];
   std::vector<float> unused;
-  DeviceArray* outputs[5] = {&out, &lse, &dq, &dk, &dv};
+  DeviceBuffer* outputs[5] = {&out, &lse, &dq, &dk, &dv};
   for (std::vector<unsigned char>* dst : {first, second}) {
     GOLF_RETURN_IF_ERROR(forward());
     GOLF_RETURN_IF_ERROR(backward());
-    GOLF_RETURN_IF_ERROR(download<float>(lse, &dst[1], &unused));
-    for (int i : {0, 2, 3, 4}) GOLF_RETURN_IF_ERROR(download<bf16>(*outputs[i], &dst[i], &unused));
+    GOLF_RETURN_IF_ERROR(to_host<float>(lse, &unused, &dst[1]));
+    for (int i : {0, 2, 3, 4}) GOLF_RETURN_IF_ERROR(to_host<bf16>(*outputs[i], &unused, &dst[i]));
   }
   bool det_fwd = first[0] == second[0] && first[1] == second[1];
   bool det_bwd = first[2] == second[2] && first[3] == second[3] && first[4] == second[4];
