@@ -108,7 +108,7 @@ ACCUM=1
 [ $((8 % WORLD)) -eq 0 ] && ACCUM=$((8 / WORLD))
 ROWS=$((TOKENS_PER_RANK / ACCUM / 1024))
 PLAN_TOOL="$BUILD/trainer/launch/golf-gpu-memory-plan"
-if [ -x "$PLAN_TOOL" ] && PLAN_TEXT=$("$PLAN_TOOL" --rows "$ROWS" --seq-len 1024 2>&1); then
+if [ -x "$PLAN_TOOL" ] && PLAN_TEXT=$("$PLAN_TOOL" --rows "$ROWS" --seq-len 1024 --world "$WORLD" 2>&1); then
   MEMORY_LINE="memory per GPU (the CUDA trainer's memory plan, $ROWS x 1024 tokens per micro-batch):"
   MEMORY_LINE+=" $(echo "$PLAN_TEXT" | awk '$1 == "total" && $3 == "MiB" {print $2 " MiB"}')"
 else

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "cpu/params.h"  // defines: ParamLayout, param_layout_build
+#include "params/muon_shard_plan.h"  // defines: muon_shard_plan_build
 #include "muon_momentum_math.h"  // defines: muon_blocks (the sum of squares' partials)
 #include "rows_math.h"            // defines: colsum_chunks (the two-stage column sums' scratch)
 
@@ -39,9 +40,9 @@ size_t memory_plan_ns_scratch_bytes(int act_bytes, size_t max_numel, size_t max_
 
 Status memory_plan_build(const MemoryPlanInput& in, MemoryPlan* out) {
   GOLF_RETURN_IF_ERROR(in.model.validate());
-  if (in.rows < 1 || in.T < 1 || (in.act_bytes != 2 && in.act_bytes != 4) || in.max_micro < 1)
+  if (in.rows < 1 || in.T < 1 || (in.act_bytes != 2 && in.act_bytes != 4) || in.max_micro < 1 || in.world < 1)
     return Status(StatusCode::invalid_argument,
-                  "memory plan: rows, T and max_micro must be >= 1 and act_bytes 2 (bf16) or 4 (fp32)");
+                  "memory plan: rows, T, max_micro and world must be >= 1 and act_bytes 2 (bf16) or 4 (fp32)");
   if ((int64_t)in.rows * in.T > (int64_t)1 << 30)
     return Status(StatusCode::invalid_argument, "memory plan: rows x T exceeds 2^30 tokens per micro-batch");
   train_cpu::ParamLayout layout;
@@ -78,6 +79,13 @@ Status memory_plan_build(const MemoryPlanInput& in, MemoryPlan* out) {
   // The Nesterov direction u of one matrix (fp32) and its sum of squares' per-block partials (muon_momentum.h).
   take("muon.u", "optimizer", P.muon_max_numel * f4);
   take("muon.sumsq", "optimizer", (size_t)muon_blocks(P.muon_max_numel) * sizeof(double));
+  if (in.world > 1) {
+    // Sharded Muon: every rank's slab of updates in the activation type, all-gathered each step.
+    train_cpu::MuonShardPlan shards;
+    GOLF_RETURN_IF_ERROR(train_cpu::muon_shard_plan_build(layout, in.world, &shards));
+    P.muon_slab_elems = shards.slab_floats;
+    take("muon.slabs", "optimizer", (size_t)in.world * shards.slab_floats * e);
+  }
   if (in.ema) take("ema", "ema", P_total * f4);
   // One micro-batch's inputs: token ids, targets, and the embedding backward's bucket plan (encoder_math.h).
   take("in.ids", "inputs", N * 4);

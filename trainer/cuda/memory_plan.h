@@ -24,6 +24,7 @@ struct MemoryPlanInput {
   int act_bytes = 2;    // bytes of an activation element: 2 (bf16, the default) or 4 (fp32, --precision fp32)
   bool ema = false;     // an EMA copy of the weights (BackendSetup::ema_decay > 0)
   int max_micro = 64;   // micro-batches whose losses one step keeps on the device before a single read-back
+  int world = 1;        // data-parallel ranks: above 1, the all-gathered slabs of sharded Muon (muon_shard_plan.h)
 };
 
 // One buffer of the arena. `group` is the line it is counted in when printed: "weights", "weight copies",
@@ -48,6 +49,7 @@ struct MemoryPlan {
   // host mirror of a checkpoint uses train_cpu's own refs.
   size_t muon_floats = 0, adam_floats = 0;
   size_t muon_max_numel = 1, muon_max_side = 1;  // Newton–Schulz scratch bounds (train_cpu::optimizer_init's)
+  size_t muon_slab_elems = 0;  // world > 1: one rank's slab of Muon updates (MuonShardPlan::slab_floats), elements
 
   const MemoryRegion* find(const std::string& name) const;  // nullptr when absent
   size_t group_bytes(const std::string& group) const;

@@ -15,11 +15,12 @@ int main(int argc, char** argv) {
   in.rows = 64;
   in.T = 1024;
   std::string precision = "bf16";
-  cli::ArgParser args("golf-gpu-memory-plan", "[--rows N] [--seq-len T] [--precision bf16|fp32] [--ema]",
+  cli::ArgParser args("golf-gpu-memory-plan", "[--rows N] [--seq-len T] [--world N] [--precision bf16|fp32] [--ema]",
                       "Prints the CUDA trainer's device memory plan of one rank for the baseline model. No GPU is "
                       "needed.");
   args.integer("--rows", &in.rows, 1, 1 << 20, "sequences per micro-batch (default 64)")
       .integer("--seq-len", &in.T, 1, 1 << 20, "tokens per sequence (default 1024)", "T")
+      .integer("--world", &in.world, 1, 1 << 16, "data-parallel ranks: sharded Muon's update slabs (default 1)")
       .choice("--precision", &precision, {"bf16", "fp32"}, "activation precision (default bf16)")
       .flag("--ema", &in.ema, "an EMA copy of the weights is kept");
   if (int rc = args.parse(argc, argv); rc >= 0) return rc;

@@ -5,7 +5,8 @@
 //   and the CPU model's saved activations (one region per train_cpu::LayerActs field, of that field's width);
 // - activations scale with the micro-batch and halve in bf16; the bf16 weight copy exists only in bf16;
 // - the baseline at the challenge's micro-batch (64 x 1024, bf16) fits one 80 GB H100;
-// - the out-of-memory refusal says how much was asked, how much is free, and which flags lower it.
+// - the out-of-memory refusal says how much was asked, how much is free, and which flags lower it;
+// - data parallel (world > 1): only sharded Muon's slabs are added, sized by muon_shard_plan_build.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -15,6 +16,7 @@
 #include "cpu/optimizer.h"   // defines: optimizer_init, OptimizerState
 #include "cpu/params.h"      // defines: param_layout_build
 #include "cuda/memory_plan.h"  // defines: memory_plan_build, MemoryPlan, memory_plan_check, memory_plan_text
+#include "params/muon_shard_plan.h"  // defines: muon_shard_plan_build
 
 using namespace golf;
 using namespace golf::train_cuda;
@@ -190,4 +192,44 @@ TEST(MemoryPlan, RefusesBadInput) {
   in.act_bytes = 2;
   in.model.num_heads = 5;  // 64 not divisible by 5
   EXPECT_FALSE(memory_plan_build(in, &p).ok());
+  in.model.num_heads = 4;
+  in.world = 0;
+  EXPECT_EQ(memory_plan_build(in, &p).code(), StatusCode::invalid_argument);
+}
+
+TEST(MemoryPlan, DataParallelAddsOnlyTheMuonSlabs) {
+  for (int act_bytes : {2, 4}) {
+    MemoryPlanInput in;
+    in.model = small_config();
+    in.rows = 3;
+    in.T = 32;
+    in.act_bytes = act_bytes;
+    MemoryPlan one;
+    ASSERT_TRUE(memory_plan_build(in, &one).ok());
+    EXPECT_EQ(one.find("muon.slabs"), nullptr);
+    EXPECT_EQ(one.muon_slab_elems, 0u);
+    for (int world : {2, 3, 8}) {
+      in.world = world;
+      MemoryPlan many;
+      ASSERT_TRUE(memory_plan_build(in, &many).ok());
+      train_cpu::ParamLayout layout;
+      ASSERT_TRUE(train_cpu::param_layout_build(in.model, &layout).ok());
+      train_cpu::MuonShardPlan shards;
+      ASSERT_TRUE(train_cpu::muon_shard_plan_build(layout, world, &shards).ok());
+      const MemoryRegion* slabs = many.find("muon.slabs");
+      ASSERT_NE(slabs, nullptr);
+      EXPECT_EQ(many.muon_slab_elems, shards.slab_floats);
+      EXPECT_EQ(slabs->bytes, (size_t)world * shards.slab_floats * act_bytes);
+      EXPECT_EQ(slabs->group, "optimizer");
+      // Each slab holds at least its rank's matrices, so all slabs hold at least every Muon element.
+      EXPECT_GE(slabs->bytes / act_bytes, many.muon_floats - 16 * layout.tensors.size());
+      // Every other region is the one-rank plan's, at the same size.
+      EXPECT_EQ(many.regions.size(), one.regions.size() + 1);
+      for (const MemoryRegion& r : one.regions) {
+        const MemoryRegion* m = many.find(r.name);
+        ASSERT_NE(m, nullptr) << r.name;
+        EXPECT_EQ(m->bytes, r.bytes) << r.name;
+      }
+    }
+  }
 }
