@@ -66,14 +66,14 @@ Status run_nccl(const SelftestOptions& opt, std::vector<CheckResult>* out) {
   GOLF_RETURN_IF_ERROR(to_device<train_cuda::bf16>(&d_send, upd));
   GOLF_RETURN_IF_ERROR(d_recv.alloc(d_send.bytes));
   GOLF_RETURN_IF_ERROR(d_recv.poison());
-  GOLF_RETURN_IF_ERROR(comm->all_gather_bf16(d_send.p, d_recv.p, upd.size(), nullptr));
+  GOLF_RETURN_IF_ERROR(comm->all_gather_bytes(d_send.p, d_recv.p, upd.size() * 2, nullptr));
   GOLF_RETURN_IF_ERROR(comm->join(compute));
   GOLF_CUDA_CHECK(cudaStreamSynchronize(compute));
   std::vector<float> a, b;
   std::vector<unsigned char> ra, rb;
   GOLF_RETURN_IF_ERROR(to_host<train_cuda::bf16>(d_send, &a, &ra));
   GOLF_RETURN_IF_ERROR(to_host<train_cuda::bf16>(d_recv, &b, &rb));
-  out->push_back(row("all_gather_bf16", std::to_string(upd.size()) + " bf16", ra == rb));
+  out->push_back(row("all_gather_bytes (bf16)", std::to_string(upd.size()) + " bf16", ra == rb));
 
   // Host collectives through the staging buffer, larger than it (chunks): identities for one rank.
   std::vector<float> hf(300000);

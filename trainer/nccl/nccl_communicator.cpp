@@ -25,7 +25,12 @@ Status NcclCommunicator::create(const NcclSetup& setup, std::unique_ptr<NcclComm
   c->rank_ = env.rank;
   c->world_ = env.world_size;
   int devices = 0;
-  GOLF_CUDA_CHECK(cudaGetDeviceCount(&devices));
+  const cudaError_t e = cudaGetDeviceCount(&devices);
+  if (e != cudaSuccess || devices == 0)
+    return Status(StatusCode::unsupported,
+                  "rank " + std::to_string(env.rank) + " of " + std::to_string(env.world_size) + ": no usable GPU (" +
+                      (e != cudaSuccess ? cudaGetErrorString(e) : "no device") +
+                      "); every rank of a multi-GPU run needs its own GPU (or train on the CPU: --backend cpu)");
   GOLF_RETURN_IF_ERROR(launch::local_device_index(env, devices, &c->device_));
   GOLF_CUDA_CHECK(cudaSetDevice(c->device_));
   ncclUniqueId id{};
@@ -115,10 +120,10 @@ Status NcclCommunicator::all_reduce_avg_bucket(float* grads, const train_cpu::Gr
                      "ncclAllReduce(avg, fp32, bucket " + b.name + ", " + std::to_string(b.floats()) + " floats)");
 }
 
-Status NcclCommunicator::all_gather_bf16(const void* send, void* recv, size_t count, cudaEvent_t ready) {
+Status NcclCommunicator::all_gather_bytes(const void* send, void* recv, size_t bytes, cudaEvent_t ready) {
   if (ready) GOLF_CUDA_CHECK(cudaStreamWaitEvent(stream_, ready, 0));
-  return nccl_status(ncclAllGather(send, recv, count, ncclBfloat16, comm_, stream_),
-                     "ncclAllGather(bf16 Muon updates, " + std::to_string(count) + " per rank)");
+  return nccl_status(ncclAllGather(send, recv, bytes, ncclUint8, comm_, stream_),
+                     "ncclAllGather(Muon updates, " + std::to_string(bytes) + " bytes per rank)");
 }
 
 Status NcclCommunicator::join(cudaStream_t stream) {

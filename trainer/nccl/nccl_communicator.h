@@ -14,6 +14,7 @@
 #include <string>
 
 #include "communicator.h"             // defines: Communicator
+#include "cuda/device_collectives.h"  // defines: DeviceCollectives
 #include "launch_env.h"               // defines: LaunchEnv
 #include "params/grad_bucket_plan.h"  // defines: GradBucket
 #include "status.h"                   // defines: Status
@@ -27,7 +28,7 @@ struct NcclSetup {
   size_t staging_bytes = 1 << 20;          // device buffer of the host collectives
 };
 
-class NcclCommunicator final : public train::Communicator {
+class NcclCommunicator final : public train::Communicator, public train_cuda::DeviceCollectives {
  public:
   // Selects the device (cudaSetDevice(local rank)), exchanges the id, creates the communicator and its stream.
   static Status create(const NcclSetup& setup, std::unique_ptr<NcclCommunicator>* out);
@@ -46,16 +47,17 @@ class NcclCommunicator final : public train::Communicator {
   // instead of hanging; the caller then exits.
   void abort_job(int exit_code) override;
 
-  // ---- device data plane, asynchronous on comm_stream() ----
-  int device() const { return device_; }
+  // ---- DeviceCollectives: the device data plane, asynchronous on comm_stream() ----
+  int device() const override { return device_; }
   cudaStream_t comm_stream() const { return stream_; }
   // Once `ready` has fired (recorded on the compute stream after the bucket's backward), grads[b.begin, b.end)
   // becomes its average over the ranks (fp32, ncclAvg). `ready` may be null (no wait).
-  Status all_reduce_avg_bucket(float* grads, const train_cpu::GradBucket& b, cudaEvent_t ready);
-  // Once `ready` has fired: recv (world · count bf16) gets every rank's `count` bf16 values of send, in rank order.
-  Status all_gather_bf16(const void* send, void* recv, size_t count, cudaEvent_t ready);
+  Status all_reduce_avg_bucket(float* grads, const train_cpu::GradBucket& b, cudaEvent_t ready) override;
+  // Once `ready` has fired: recv (world · bytes) gets every rank's `bytes` bytes of send, in rank order (sharded
+  // Muon's updates: bf16, or fp32 under --precision fp32).
+  Status all_gather_bytes(const void* send, void* recv, size_t bytes, cudaEvent_t ready) override;
   // `stream` waits for all work queued on the comm stream so far (no host synchronisation).
-  Status join(cudaStream_t stream);
+  Status join(cudaStream_t stream) override;
   // NCCL's asynchronous error state (a peer that died or a network failure), as a Status naming the rank.
   Status check_async();
 
