@@ -1,5 +1,7 @@
 // cuda_backend.cpp: the "cuda" TrainBackend: device setup and arena, the step (micro-batches, optimizer, EMA),
-// evaluation in chunks of the training micro-batch, host mirrors for checkpoints and exports.
+// evaluation in chunks of the training micro-batch, host mirrors for checkpoints and exports. Under several ranks
+// (BackendSetup::comm also a DeviceCollectives, i.e. NCCL) the last micro-batch's backward starts each layer's
+// gradient average as soon as the layer is done, and Muon is sharded as on the CPU (cpu/optimizer_sharded.cpp).
 #include "cuda_backend.h"
 
 #include <cmath>
@@ -12,6 +14,9 @@
 #include "cpu/optimizer.h"  // defines: OptimizerState, optimizer_init, optimizer_group_lr, muon_momentum_at
 #include "params/param_io.h"  // defines: layout_tensor_refs, params_load_buffer
 #include "cpu/params.h"     // defines: ParamStore, param_store_init
+#include "device_collectives.h"  // defines: DeviceCollectives
+#include "params/grad_bucket_plan.h"  // defines: GradBucketPlan, grad_bucket_plan_build
+#include "params/muon_shard_plan.h"   // defines: MuonShardPlan, muon_shard_plan_build
 #include "cuda_common.h"    // defines: GOLF_CUDA_CHECK, Precision, bf16
 #include "gemm.h"           // defines: GemmContext
 #include "memory_plan.h"    // defines: MemoryPlan, memory_plan_build, memory_plan_check, memory_plan_text
@@ -36,8 +41,12 @@ constexpr int kMaxMicro = 1024;
 template <typename T>
 class CudaBackend final : public train::TrainBackend {
  public:
-  explicit CudaBackend(const BackendSetup& setup) : setup_(setup) {}
+  CudaBackend(const BackendSetup& setup, DeviceCollectives* dp) : setup_(setup), dp_(dp) {
+    if (dp_) rank_ = setup.comm->rank(), world_ = setup.comm->world_size();
+  }
   ~CudaBackend() override {
+    for (cudaEvent_t e : bucket_ready_) cudaEventDestroy(e);
+    if (slab_ready_) cudaEventDestroy(slab_ready_);
     if (stream_) cudaStreamDestroy(stream_);
     if (arena_) cudaFree(arena_);
   }
@@ -56,6 +65,7 @@ class CudaBackend final : public train::TrainBackend {
     in.act_bytes = (int)sizeof(T);
     in.ema = ema_on();
     in.max_micro = kMaxMicro;
+    in.world = world_;
     GOLF_RETURN_IF_ERROR(memory_plan_build(in, &plan_));
     size_t free_bytes = 0, total_bytes = 0;
     GOLF_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
@@ -96,6 +106,7 @@ class CudaBackend final : public train::TrainBackend {
     if (host_opt_.muon_total != plan_.muon_floats || host_opt_.adam_total != plan_.adam_floats)
       return Status(StatusCode::invalid_argument, "cuda backend: optimizer state layout differs from the CPU's");
     if (ema_on()) host_ema_.assign(host_.layout.total, 0.0f);
+    if (world_ > 1) GOLF_RETURN_IF_ERROR(setup_data_parallel());
     // The arena's memset and the constant tables went through the legacy default stream, which a non-blocking
     // stream does not wait for: finish them before the first work on stream_.
     GOLF_CUDA_CHECK(cudaDeviceSynchronize());
@@ -104,7 +115,12 @@ class CudaBackend final : public train::TrainBackend {
 
   std::string name() const override { return "cuda"; }
   std::string describe() const override {
-    return "cuda:" + std::to_string(device_) + " " + device_name_ + ", " + precision_name(precision_) + ", cuBLASLt";
+    std::string d = "cuda:" + std::to_string(device_) + " " + device_name_ + ", " + precision_name(precision_) +
+                     ", cuBLASLt";
+    if (world_ > 1)
+      d += ", data parallel over " + std::to_string(world_) + " ranks (" + std::to_string(buckets_.buckets.size()) +
+           " gradient buckets), Muon sharded";
+    return d;
   }
   const train_cpu::ParamLayout& layout() const override { return host_.layout; }
   MemoryReport memory() const override {
@@ -149,7 +165,15 @@ class CudaBackend final : public train::TrainBackend {
       }
       GOLF_RETURN_IF_ERROR(model_forward(&model_, batch.x + m * micro_tokens, batch.y + m * micro_tokens, batch.rows,
                                          batch.T, model_.losses + m, nullptr, 1.0f / (float)batch.micro, stream_));
-      GOLF_RETURN_IF_ERROR(model_backward(&model_, stream_));
+      if (world_ > 1 && m == batch.micro - 1) {
+        // The last micro-batch completes the gradients: each layer's average starts as soon as its backward is done.
+        GOLF_RETURN_IF_ERROR(model_backward(&model_, stream_, [this](int l) { return all_reduce_bucket(layer_bucket_[l]); }));
+        for (size_t b = 0; b < buckets_.buckets.size(); b++)
+          if (buckets_.buckets[b].layer < 0) GOLF_RETURN_IF_ERROR(all_reduce_bucket((int)b));
+        GOLF_RETURN_IF_ERROR(dp_->join(stream_));
+      } else {
+        GOLF_RETURN_IF_ERROR(model_backward(&model_, stream_));
+      }
     }
     GOLF_RETURN_IF_ERROR(optimizer_step((float)lr_mul, step));
     if (ema_on()) {
@@ -166,7 +190,8 @@ class CudaBackend final : public train::TrainBackend {
     GOLF_CUDA_CHECK(cudaStreamSynchronize(stream_));
     double sum = 0;
     for (double l : losses) sum += l;  // in micro-batch order, as the CPU backend
-    *loss = sum / batch.micro;
+    if (world_ > 1) GOLF_RETURN_IF_ERROR(setup_.comm->all_reduce_sum(&sum, 1));
+    *loss = sum / ((double)batch.micro * world_);
     return Status::Ok();
   }
 
@@ -202,6 +227,19 @@ class CudaBackend final : public train::TrainBackend {
     GOLF_CUDA_CHECK(cudaMemcpyAsync(dst, src, host_.layout.total * sizeof(float), cudaMemcpyDeviceToHost, stream_));
     GOLF_CUDA_CHECK(cudaStreamSynchronize(stream_));
     return Status::Ok();
+  }
+
+  Status checkpoint_gather() override {
+    // Only the owners keep their matrices' momentum current: each sends its own to every rank (rank 0 writes it),
+    // and the device copy is replaced by the gathered one, which checkpoint_refs reads.
+    if (world_ == 1) return Status::Ok();
+    GOLF_RETURN_IF_ERROR(download(host_opt_.muon_momentum, momentum_, plan_.muon_floats));
+    for (size_t i = 0; i < host_.layout.tensors.size(); i++) {
+      if (shards_.owner[i] < 0) continue;
+      GOLF_RETURN_IF_ERROR(setup_.comm->broadcast(host_opt_.muon_momentum + host_opt_.state_offset[i],
+                                                  host_.layout.tensors[i].numel * sizeof(float), shards_.owner[i]));
+    }
+    return upload(momentum_, host_opt_.muon_momentum, plan_.muon_floats);
   }
 
   Status checkpoint_refs(std::vector<train_cpu::TensorRef>* refs,
@@ -273,27 +311,88 @@ class CudaBackend final : public train::TrainBackend {
     return refresh_weights();
   }
 
+  // Data parallelism: the gradient buckets with an event each, the Muon shards and their slabs in the arena.
+  Status setup_data_parallel() {
+    GOLF_RETURN_IF_ERROR(train_cpu::grad_bucket_plan_build(host_.layout, &buckets_));
+    layer_bucket_.assign((size_t)setup_.model.num_layers, -1);
+    for (size_t b = 0; b < buckets_.buckets.size(); b++) {
+      const int l = buckets_.buckets[b].layer;
+      if (l >= 0 && l < setup_.model.num_layers) layer_bucket_[(size_t)l] = (int)b;
+    }
+    for (int b : layer_bucket_)
+      if (b < 0) return Status(StatusCode::invalid_argument, "cuda backend: a layer has no gradient bucket");
+    bucket_ready_.assign(buckets_.buckets.size(), nullptr);
+    for (cudaEvent_t& e : bucket_ready_) GOLF_CUDA_CHECK(cudaEventCreateWithFlags(&e, cudaEventDisableTiming));
+    GOLF_CUDA_CHECK(cudaEventCreateWithFlags(&slab_ready_, cudaEventDisableTiming));
+    GOLF_RETURN_IF_ERROR(train_cpu::muon_shard_plan_build(host_.layout, world_, &shards_));
+    const MemoryRegion* slabs = plan_.find("muon.slabs");
+    if (!slabs || shards_.slab_floats != plan_.muon_slab_elems)
+      return Status(StatusCode::invalid_argument, "cuda backend: the memory plan's Muon slabs differ from the shards");
+    slabs_ = static_cast<T*>(at(*slabs));
+    return Status::Ok();
+  }
+
+  // Bucket b's average over the ranks, queued on the communicator's stream after what stream_ has done so far.
+  Status all_reduce_bucket(int b) {
+    GOLF_CUDA_CHECK(cudaEventRecord(bucket_ready_[(size_t)b], stream_));
+    return dp_->all_reduce_avg_bucket(model_.grads, buckets_.buckets[(size_t)b], bucket_ready_[(size_t)b]);
+  }
+
+  // One Muon matrix's direction X (T, rows x cols, in the Newton–Schulz scratch) from its gradient and momentum.
+  Status muon_direction(size_t i, float mu, T** X) {
+    const ParamInfo& t = host_.layout.tensors[i];
+    GOLF_RETURN_IF_ERROR(muon_nesterov(muon_u_, momentum_ + host_opt_.state_offset[i], model_.grads + t.offset,
+                                       t.numel, mu, muon_sumsq_, stream_));
+    GOLF_RETURN_IF_ERROR(muon_normalize(static_cast<T*>(ns_.x), muon_u_, t.numel, muon_sumsq_, stream_));
+    return newton_schulz5((int)t.shape[0], (int)t.shape[1], setup_.optimizer.muon_backend_steps, &ns_, X, gemm_,
+                          stream_);
+  }
+
+  // Sharded Muon (muon_shard_plan.h): this rank's matrices into its slab, one in-place all-gather of the slabs,
+  // then every rank applies every matrix's update, so all ranks keep equal parameters.
+  Status muon_step_sharded(float lr_mul, float mu) {
+    const train_cpu::OptimizerConfig& oc = setup_.optimizer;
+    const size_t slab = plan_.muon_slab_elems;
+    T* mine = slabs_ + (size_t)rank_ * slab;
+    for (size_t i : shards_.owned[(size_t)rank_]) {
+      T* X = nullptr;
+      GOLF_RETURN_IF_ERROR(muon_direction(i, mu, &X));
+      GOLF_CUDA_CHECK(cudaMemcpyAsync(mine + shards_.slab_offset[i], X, host_.layout.tensors[i].numel * sizeof(T),
+                                      cudaMemcpyDeviceToDevice, stream_));
+    }
+    GOLF_CUDA_CHECK(cudaEventRecord(slab_ready_, stream_));
+    GOLF_RETURN_IF_ERROR(dp_->all_gather_bytes(mine, slabs_, slab * sizeof(T), slab_ready_));
+    GOLF_RETURN_IF_ERROR(dp_->join(stream_));
+    for (size_t i = 0; i < host_.layout.tensors.size(); i++) {
+      const ParamInfo& t = host_.layout.tensors[i];
+      if (t.group != ParamGroup::muon) continue;
+      const float lr = train_cpu::optimizer_group_lr(oc, t.group, setup_.model.tie_embeddings) * lr_mul;
+      const T* X = slabs_ + (size_t)shards_.owner[i] * slab + shards_.slab_offset[i];
+      GOLF_RETURN_IF_ERROR(muon_apply(master() + t.offset, X, (int)t.shape[0], (int)t.shape[1], lr, stream_));
+    }
+    return Status::Ok();
+  }
+
   // train_cpu::optimizer_step on the device: Muon per matrix (layout order; each matrix's arithmetic is the
-  // same whatever the order), then one multi-tensor Adam launch, then the bf16 copy of the updated weights.
+  // same whatever the order; sharded over the ranks when there are several), then one multi-tensor Adam launch,
+  // then the bf16 copy of the updated weights.
   Status optimizer_step(float lr_mul, int64_t step) {
     const train_cpu::OptimizerConfig& oc = setup_.optimizer;
     const bool tied = setup_.model.tie_embeddings;
     const float mu = train_cpu::muon_momentum_at(oc, step);
     adam_step_++;
     float* params = master();
+    if (world_ > 1) GOLF_RETURN_IF_ERROR(muon_step_sharded(lr_mul, mu));
     std::vector<AdamTensor> adam;
     for (size_t i = 0; i < host_.layout.tensors.size(); i++) {
       const ParamInfo& t = host_.layout.tensors[i];
       const float lr = train_cpu::optimizer_group_lr(oc, t.group, tied) * lr_mul;
       const size_t so = host_opt_.state_offset[i];
       if (t.group == ParamGroup::muon) {
-        const int rows = (int)t.shape[0], cols = (int)t.shape[1];
-        GOLF_RETURN_IF_ERROR(muon_nesterov(muon_u_, momentum_ + so, model_.grads + t.offset, t.numel, mu,
-                                           muon_sumsq_, stream_));
-        GOLF_RETURN_IF_ERROR(muon_normalize(static_cast<T*>(ns_.x), muon_u_, t.numel, muon_sumsq_, stream_));
+        if (world_ > 1) continue;  // done above
         T* X = nullptr;
-        GOLF_RETURN_IF_ERROR(newton_schulz5(rows, cols, oc.muon_backend_steps, &ns_, &X, gemm_, stream_));
-        GOLF_RETURN_IF_ERROR(muon_apply(params + t.offset, X, rows, cols, lr, stream_));
+        GOLF_RETURN_IF_ERROR(muon_direction(i, mu, &X));
+        GOLF_RETURN_IF_ERROR(muon_apply(params + t.offset, X, (int)t.shape[0], (int)t.shape[1], lr, stream_));
       } else {
         AdamTensor a;
         a.p = params + t.offset;
@@ -311,6 +410,8 @@ class CudaBackend final : public train::TrainBackend {
   }
 
   BackendSetup setup_;
+  DeviceCollectives* dp_ = nullptr;  // world > 1: the device collectives (NCCL); not owned
+  int rank_ = 0, world_ = 1;
   int device_ = 0;
   Precision precision_ = Precision::bf16;
   std::string device_name_;
@@ -328,6 +429,13 @@ class CudaBackend final : public train::TrainBackend {
   train_cpu::ParamStore host_;
   train_cpu::OptimizerState host_opt_;
   std::vector<float> host_ema_;
+  // Data parallelism (world > 1).
+  train_cpu::GradBucketPlan buckets_;
+  std::vector<int> layer_bucket_;            // per block: its bucket's index
+  std::vector<cudaEvent_t> bucket_ready_;    // per bucket: its gradients are final on stream_
+  train_cpu::MuonShardPlan shards_;
+  T* slabs_ = nullptr;                       // (world, muon_slab_elems) Muon updates, from the arena
+  cudaEvent_t slab_ready_ = nullptr;
 };
 
 Status parse_device(const std::string& text, int* device) {
@@ -345,8 +453,9 @@ Status parse_device(const std::string& text, int* device) {
 }
 
 template <typename T>
-Status make_typed(const BackendSetup& setup, int device, Precision p, std::unique_ptr<train::TrainBackend>* out) {
-  auto b = std::make_unique<CudaBackend<T>>(setup);
+Status make_typed(const BackendSetup& setup, DeviceCollectives* dp, int device, Precision p,
+                  std::unique_ptr<train::TrainBackend>* out) {
+  auto b = std::make_unique<CudaBackend<T>>(setup, dp);
   GOLF_RETURN_IF_ERROR(b->setup(device, p));
   *out = std::move(b);
   return Status::Ok();
@@ -355,13 +464,27 @@ Status make_typed(const BackendSetup& setup, int device, Precision p, std::uniqu
 }  // namespace
 
 Status make_cuda_backend(const BackendSetup& setup, std::unique_ptr<train::TrainBackend>* out) {
-  if (setup.comm && setup.comm->world_size() > 1)
-    return Status(StatusCode::unsupported,
-                  "--backend cuda runs on one GPU in this build (multi-GPU needs the NCCL backend): run one rank");
+  DeviceCollectives* dp = nullptr;
+  if (setup.comm && setup.comm->world_size() > 1) {
+    dp = dynamic_cast<DeviceCollectives*>(setup.comm);
+    if (!dp)
+      return Status(StatusCode::unsupported,
+                    "--backend cuda over " + std::to_string(setup.comm->world_size()) + " ranks needs the NCCL "
+                    "communicator, and this one is " + setup.comm->describe() + ": launch with golf-train --gpus N, "
+                    "torchrun-style variables, or mpirun with --comm auto");
+  }
   Precision p;
   GOLF_RETURN_IF_ERROR(precision_parse(setup.precision, &p));
   int device = 0;
   GOLF_RETURN_IF_ERROR(parse_device(setup.device, &device));
+  if (dp) {
+    // Each rank drives its local GPU, which the communicator already selected.
+    if (!setup.device.empty() && device != dp->device())
+      return Status(StatusCode::invalid_argument, "--device " + setup.device + ": rank " +
+                                                      std::to_string(setup.comm->rank()) + " drives cuda:" +
+                                                      std::to_string(dp->device()) + " (its local rank); drop --device");
+    device = dp->device();
+  }
   int count = 0;
   cudaError_t e = cudaGetDeviceCount(&count);
   if (e != cudaSuccess || count == 0)
@@ -371,8 +494,8 @@ Status make_cuda_backend(const BackendSetup& setup, std::unique_ptr<train::Train
   if (device >= count)
     return Status(StatusCode::invalid_argument, "--device cuda:" + std::to_string(device) + ": this machine has " +
                                                     std::to_string(count) + " GPU(s)");
-  if (p == Precision::fp32) return make_typed<float>(setup, device, p, out);
-  return make_typed<bf16>(setup, device, p, out);
+  if (p == Precision::fp32) return make_typed<float>(setup, dp, device, p, out);
+  return make_typed<bf16>(setup, dp, device, p, out);
 }
 
 }  // namespace golf::train_cuda

@@ -298,7 +298,7 @@ static Status block_backward(DeviceModel<T>* m, const train_cpu::BlockParams& p,
 }
 
 template <typename T>
-Status model_backward(DeviceModel<T>* m, cudaStream_t st) {
+Status model_backward(DeviceModel<T>* m, cudaStream_t st, const std::function<Status(int layer)>& layer_done) {
   if (!m->backward_ready)
     return Status(StatusCode::invalid_argument, "model_backward (cuda): needs a training model_forward first");
   m->backward_ready = false;
@@ -323,6 +323,7 @@ Status model_backward(DeviceModel<T>* m, cudaStream_t st) {
     const bool has_skip = i >= 0 && i < S;
     const T* xin = has_skip ? L.xin : (l == 0 ? m->x0 : m->layers[l - 1].out);
     GOLF_RETURN_IF_ERROR(block_backward(m, m->p.blocks[l], m->g.blocks[l], L, xin, B, T_, st));
+    if (layer_done) GOLF_RETURN_IF_ERROR(layer_done(l));  // the block's gradients are final; the skip's are not
     if (has_skip) {
       // xin = x_prev + skip_weights[i]⊙skip: the skip's gradient is parked until encoder block E-1-i is reached.
       GOLF_RETURN_IF_ERROR(scaled_add_backward(m->dskip + (size_t)i * Nd, m->g.skip_weights + (size_t)i * d, m->dres,
@@ -341,7 +342,7 @@ Status model_backward(DeviceModel<T>* m, cudaStream_t st) {
   template Status device_model_init<T>(const MemoryPlan&, void*, const GemmContext*, DeviceModel<T>*);          \
   template Status model_forward<T>(DeviceModel<T>*, const int32_t*, const int32_t*, int, int, double*, float*,  \
                                    float, cudaStream_t);                                                         \
-  template Status model_backward<T>(DeviceModel<T>*, cudaStream_t);
+  template Status model_backward<T>(DeviceModel<T>*, cudaStream_t, const std::function<Status(int)>&);
 GOLF_MODEL_INSTANTIATE(float)
 GOLF_MODEL_INSTANTIATE(bf16)
 #undef GOLF_MODEL_INSTANTIATE

@@ -17,6 +17,7 @@
 // - The loss is a device double (one slot per micro-batch of a step), read back once per step by the caller.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "cpu/params.h"     // defines: ParamLayout, ModelParams
@@ -118,7 +119,9 @@ Status model_forward(DeviceModel<T>* m, const int32_t* ids, const int32_t* targe
                      float* nll, float loss_scale, cudaStream_t stream);
 
 // Backward of the last training forward: ACCUMULATES d(loss_scale · loss)/dθ into m->grads (zero them once per step).
+// `layer_done` (may be empty) is called after block l's gradients are complete in the stream's order (l from the
+// last block down), so data parallelism can start that layer's all-reduce while the backward goes on.
 template <typename T>
-Status model_backward(DeviceModel<T>* m, cudaStream_t stream);
+Status model_backward(DeviceModel<T>* m, cudaStream_t stream, const std::function<Status(int layer)>& layer_done = {});
 
 }  // namespace golf::train_cuda

@@ -1,6 +1,6 @@
 // test_cuda_backend_setup.cpp: what make_cuda_backend (trainer/cuda/cuda_backend.h) decides before it touches a
-// GPU, checked in CI where none is: refusals of a bad --precision, a bad --device, and a world size above one (the
-// NCCL backend is the next issue), each naming the flag; and, on a machine without a usable GPU, a refusal that
+// GPU, checked in CI where none is: refusals of a bad --precision, a bad --device, and several ranks over a
+// communicator that has no device collectives (MPI's: the ranks need NCCL), each naming what to do; and, on a machine without a usable GPU, a refusal that
 // says to use --backend cpu (on a machine with one, the backend is built). Links the CUDA runtime, runs no kernel.
 #include <gtest/gtest.h>
 
@@ -70,14 +70,16 @@ TEST(CudaBackendSetup, RefusesABadDevice) {
   }
 }
 
-TEST(CudaBackendSetup, RefusesMoreThanOneRank) {
+TEST(CudaBackendSetup, SeveralRanksNeedTheNcclCommunicator) {
   TwoRanks comm;
   BackendSetup s = tiny_setup();
   s.comm = &comm;
   std::unique_ptr<TrainBackend> b;
   Status st = train_cuda::make_cuda_backend(s, &b);
   EXPECT_EQ(st.code(), StatusCode::unsupported);
-  EXPECT_NE(st.message().find("one GPU"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("needs the NCCL communicator"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("--gpus N"), std::string::npos) << st.message();
+  EXPECT_FALSE(b);
 }
 
 TEST(CudaBackendSetup, WithoutAGpuSaysWhatToDo) {
