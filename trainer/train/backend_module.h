@@ -13,7 +13,7 @@
 
 #define GOLF_TRAIN_CUDA_MODULE "libgolf-train-cuda.so"
 // Changes whenever BackendSetup or TrainBackend change shape.
-#define GOLF_TRAIN_CUDA_ABI "golf-train-cuda-1"
+#define GOLF_TRAIN_CUDA_ABI "golf-train-cuda-2"
 
 extern "C" {
 // Returns GOLF_TRAIN_CUDA_ABI as the module was built.
@@ -22,6 +22,10 @@ typedef const char* (*golf_train_cuda_abi_fn)();
 // of at most err_len - 1 bytes in err.
 typedef int (*golf_train_cuda_create_fn)(const golf::train::BackendSetup* setup, golf::train::TrainBackend** out,
                                          char* err, size_t err_len);
+// Builds the NCCL communicator of this rank (several GPU ranks) from the launcher's environment; `mpi` (may be null)
+// carries the NCCL id under mpirun/srun. Returns as golf_train_cuda_create does (the caller deletes *out).
+typedef int (*golf_train_cuda_communicator_create_fn)(golf::train::Communicator* mpi,
+                                                      golf::train::Communicator** out, char* err, size_t err_len);
 }
 
 namespace golf::train {
@@ -34,5 +38,10 @@ std::vector<std::string> cuda_module_candidates();
 // GOLF_TRAIN_CUDA_ABI and builds the backend. A missing module, missing symbols or another ABI are refused with a
 // message that names the path, what is wrong and what to do; the module's own errors come back as its Status.
 Status backend_module_create(const std::string& path, const BackendSetup& setup, std::unique_ptr<TrainBackend>* out);
+
+// The NCCL communicator of a CUDA rank, from the first module cuda_module_candidates() can load; `mpi` (may be
+// null) carries the bootstrap under mpirun/srun and must outlive the result. Refused, saying what to do, in a build
+// without the CUDA trainer or without NCCL.
+Status cuda_communicator_create(Communicator* mpi, std::unique_ptr<Communicator>* out);
 
 }  // namespace golf::train

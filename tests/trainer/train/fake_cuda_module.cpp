@@ -1,7 +1,9 @@
 // fake_cuda_module.cpp: stand-ins for libgolf-train-cuda.so in CI (no GPU): the same C entry points as
 // trainer/cuda/cuda_module.cpp, built twice: with this build's ABI tag (FAKE_ABI unset), whose factory returns a
-// backend named "fake-cuda" (or, for setup.device "fail", the error a module reports), and with another tag, which
-// golf-train must refuse before calling anything else.
+// backend named "fake-cuda" (or, for setup.device "fail", the error a module reports) and whose communicator factory
+// returns a single-process communicator (or, with FAKE_COMM_FAIL set in the environment, the module's error), and
+// with another tag, which golf-train must refuse before calling anything else.
+#include <cstdlib>
 #include <cstring>
 
 #include "backend_module.h"  // defines: GOLF_TRAIN_CUDA_ABI, BackendSetup, TrainBackend
@@ -49,6 +51,17 @@ __attribute__((visibility("default"))) int golf_train_cuda_create(const BackendS
     return (int)StatusCode::unsupported;
   }
   *out = new FakeBackend();
+  return 0;
+}
+
+__attribute__((visibility("default"))) int golf_train_cuda_communicator_create(Communicator*, Communicator** out,
+                                                                               char* err, size_t err_len) {
+  if (std::getenv("FAKE_COMM_FAIL")) {
+    std::strncpy(err, "fake module: NCCL bootstrap failed", err_len - 1);
+    err[err_len - 1] = '\0';
+    return (int)StatusCode::io_error;
+  }
+  *out = make_single_process_communicator().release();
   return 0;
 }
 

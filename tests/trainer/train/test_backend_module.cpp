@@ -73,3 +73,31 @@ TEST(BackendModule, EnvironmentChoosesTheModule) {
   EXPECT_EQ(c[0], "/tmp/x.so");
   EXPECT_EQ(cuda_module_candidates().back(), GOLF_TRAIN_CUDA_MODULE);
 }
+
+// The communicator of GPU ranks comes from the module named by GOLF_TRAIN_CUDA_MODULE (the only candidate then).
+TEST(BackendModule, CommunicatorFromTheModule) {
+  setenv("GOLF_TRAIN_CUDA_MODULE", FAKE_MODULE_OK, 1);
+  std::unique_ptr<Communicator> comm;
+  Status st = cuda_communicator_create(nullptr, &comm);
+  ASSERT_TRUE(st.ok()) << st.message();
+  ASSERT_TRUE(comm);
+  EXPECT_EQ(comm->world_size(), 1);
+
+  setenv("FAKE_COMM_FAIL", "1", 1);
+  comm.reset();
+  st = cuda_communicator_create(nullptr, &comm);
+  unsetenv("FAKE_COMM_FAIL");
+  EXPECT_EQ(st.code(), StatusCode::io_error);
+  EXPECT_EQ(st.message(), "fake module: NCCL bootstrap failed");
+  EXPECT_FALSE(comm);
+
+  setenv("GOLF_TRAIN_CUDA_MODULE", FAKE_MODULE_OLD_ABI, 1);
+  st = cuda_communicator_create(nullptr, &comm);
+  EXPECT_NE(st.message().find("rebuild"), std::string::npos) << st.message();
+
+  setenv("GOLF_TRAIN_CUDA_MODULE", "/nonexistent/libgolf-train-cuda.so", 1);
+  st = cuda_communicator_create(nullptr, &comm);
+  unsetenv("GOLF_TRAIN_CUDA_MODULE");
+  EXPECT_EQ(st.code(), StatusCode::unsupported);
+  EXPECT_NE(st.message().find("cannot load"), std::string::npos) << st.message();
+}
