@@ -80,9 +80,9 @@ Status make_communicator(const std::string& kind, int* argc, char*** argv, std::
   // communicator can join them, and a process that trained alone would write a run that claims to be one of N.
   if (const char* w = std::getenv("WORLD_SIZE"); w && std::atoi(w) > 1) {
     return Status(StatusCode::unsupported,
-                  std::string("WORLD_SIZE=") + w + " (a torchrun-style launch) needs the NCCL communicator of the "
-                  "CUDA backend, which this golf-train cannot use; launch the CPU trainer with mpirun, or pass "
-                  "--comm single to train this process alone");
+                  std::string("WORLD_SIZE=") + w + " (a torchrun-style launch) joins GPU ranks over NCCL: pass "
+                  "--backend cuda; launch the CPU trainer with mpirun, or pass --comm single to train this process "
+                  "alone");
   }
   *out = make_single_process_communicator();
   return Status::Ok();

@@ -1,11 +1,13 @@
-// golf_train.cpp: golf-train, the CPU trainer's command line: parse the options, start the communicator (MPI
-// under mpirun), install the SIGINT/SIGTERM flag, then setup -> loop -> finish (train_run.h).
+// golf_train.cpp: golf-train's command line: parse the options, start the local GPU ranks (--gpus N) or the
+// communicator (MPI under mpirun, NCCL for GPU ranks), install the SIGINT/SIGTERM flag, then setup -> loop ->
+// finish (train_run.h).
 // Exit status: 0 done, 1 error, 2 bad command line, 3 stopped by a signal (a checkpoint was written).
 #include <cstdio>
 #include <memory>
 #include <string>
 
-#include "communicator.h"  // defines: make_communicator
+#include "communicator.h"  // defines: Communicator
+#include "gpu_ranks.h"     // defines: gpu_ranks_prepare, gpu_ranks_run, make_train_communicator
 #include "options.h"       // defines: parse_train_args, train_usage
 #include "stop_signal.h"   // defines: stop_signal_install
 #include "train_run.h"     // defines: train_setup, train_loop, train_finish
@@ -47,17 +49,17 @@ int main(int argc, char** argv) {
     std::fputs(train_usage().c_str(), stdout);
     return 0;
   }
-  if (args.options.resume.empty()) {
-    st = validate_options(args.options);
-    if (!st.ok()) {
-      std::fprintf(stderr, "golf-train: %s\n", st.message().c_str());
-      return 2;
-    }
+  st = gpu_ranks_prepare(&args);
+  if (st.ok() && args.options.resume.empty()) st = validate_options(args.options);
+  if (!st.ok()) {
+    std::fprintf(stderr, "golf-train: %s\n", st.message().c_str());
+    return 2;
   }
+  if (args.options.gpus > 1) return gpu_ranks_run(argc, argv, args);
 
-  std::unique_ptr<Communicator> comm;
-  st = make_communicator(args.options.comm, &argc, &argv, &comm);
-  if (!st.ok()) return fail(nullptr, st, 1);
+  std::unique_ptr<Communicator> mpi, comm;  // comm is destroyed first (NCCL before the MPI that bootstrapped it)
+  st = make_train_communicator(args.options, &argc, &argv, &mpi, &comm);
+  if (!st.ok()) return fail(mpi.get(), st, 1);
   stop_signal_install();
 
   auto run = std::make_unique<TrainRun>();

@@ -296,6 +296,13 @@ const std::vector<Flag>& flag_table() {
     t.push_back(string_flag("device", &O::device, "machine", C,
                             "cuda: the GPU (default: the rank's local GPU)", "cuda:N"));
     {
+      Flag f = int_flag("gpus", &O::gpus, 1, 1024, "machine", C,
+                        "start N ranks on this machine, one per GPU, data parallel over NCCL (implies --backend "
+                        "cuda; no MPI needed); for several machines use mpirun, srun or torchrun-style variables");
+      f.stored = false;
+      t.push_back(f);
+    }
+    {
       Flag f = make_flag("force", "", "machine",
                          "start even when the memory plan exceeds the machine's available memory");
       f.arity = Arity::none;

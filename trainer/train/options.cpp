@@ -207,6 +207,7 @@ Status merge_resume_options(const std::map<std::string, std::string>& stored, co
   o.overwrite = args.options.overwrite;
   o.pause_at_step = args.options.pause_at_step;
   o.force = args.options.force;
+  o.gpus = args.options.gpus;
   std::vector<std::string> conflicts;
   for (const std::string& name : args.explicit_flags) {
     const Flag* f = find_flag(name);

@@ -96,6 +96,7 @@ struct TrainOptions {
   std::string precision = "bf16";  // cuda: "bf16" or "fp32"; the CPU always computes in fp32
   std::string device;              // cuda: "" (the rank's local GPU) or "cuda:N"
   bool force = false;              // start even when the memory plan exceeds the available memory (not stored)
+  int gpus = 0;                    // > 0: start this many local GPU ranks (golf-train --gpus; not stored)
 
   // ---- export
   std::string export_recipe = "challenge";  // trainer/export/recipes.h

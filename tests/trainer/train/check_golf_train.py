@@ -518,10 +518,19 @@ def check_launch_env(env):
     out = os.path.join(env.tmp, "launch_env")
     torchrun = {"RANK": "1", "WORLD_SIZE": "2", "LOCAL_RANK": "1", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "29500"}
     r = env.run(*env.tiny(out, "--iterations", "2"), expect=1, env_extra=torchrun)
-    check("WORLD_SIZE=2" in r.stderr and "mpirun" in r.stderr, "no WORLD_SIZE message:\n" + r.stderr)
+    check("WORLD_SIZE=2" in r.stderr and "mpirun" in r.stderr and "--backend cuda" in r.stderr,
+          "no WORLD_SIZE message:\n" + r.stderr)
     check(not os.path.exists(os.path.join(out, "run.log")), "a refused rank must not start a run")
+    # --gpus N starts the ranks itself: refused inside a job a launcher started, with the CPU backend, with --device.
+    r = env.run(*env.tiny(out, "--gpus", "2"), expect=2, env_extra=torchrun)
+    check("already rank 1 of a job started by torchrun environment" in r.stderr, "--gpus inside a job:\n" + r.stderr)
+    expect_error(env, env.tiny(out, "--gpus", "2", "--backend", "cpu"), 2, "the CPU trainer runs data parallel under mpirun")
+    expect_error(env, env.tiny(out, "--gpus", "2", "--device", "cuda:1"), 2, "each rank drives its own GPU")
+    expect_error(env, env.tiny(out, "--gpus", "0"), 2, "--gpus")
+    expect_error(env, env.tiny(out, "--gpus", "two"), 2, "--gpus")
+    check(not os.path.exists(os.path.join(out, "run.log")), "a refused --gpus must not start a run")
     env.run(*env.tiny(out, "--iterations", "2", "--comm", "single"), env_extra=torchrun)
-    print("launch_env: WORLD_SIZE=2 without MPI refused; --comm single overrides")
+    print("launch_env: WORLD_SIZE=2 without MPI refused; --comm single overrides; --gpus misuse refused (exit 2)")
 
 
 def read_tensors(path):
@@ -621,6 +630,14 @@ def check_backend(env, have_cuda_trainer):
         if r.returncode != 0:
             check(r.returncode == 1 and "--backend cpu" in r.stderr,
                   "--backend cuda without a GPU: exit %d\n%s" % (r.returncode, r.stderr[-3000:]))
+            # Without a GPU, --gpus 2 starts two ranks that each fail to find their GPU: the launcher reports the
+            # failing rank, stops the other and ends non-zero, within seconds, and no run is written.
+            gpus_out = os.path.join(env.tmp, "backend_gpus")
+            r = env.run(*env.tiny(gpus_out, "--gpus", "2", "--iterations", "2"), expect=None)
+            check(r.returncode == 1 and "starting 2 ranks" in r.stderr and re.search(r"rank \d exited with status 1",
+                                                                                     r.stderr),
+                  "--gpus 2 without a GPU: exit %d\n%s" % (r.returncode, r.stderr[-3000:]))
+            check(not os.path.exists(os.path.join(gpus_out, "run.log")), "--gpus without a GPU wrote a run")
     # A CPU run never loads the CUDA module or a CUDA library (the dynamic loader's own account).
     r = env.run(*env.tiny(os.path.join(env.tmp, "backend_cpu"), "--iterations", "2"), env_extra={"LD_DEBUG": "libs"})
     for lib in ["libgolf-train-cuda", "libcudart", "libcublas"]:
