@@ -14,6 +14,7 @@
 #include "model.h"
 #include "scorer.h"
 #include "windows.h"  // defines: whole_window_tokens
+#include "device.h"   // defines: create_session, SessionCreateOptions
 #include "session.h"
 
 namespace golf::train_export {
@@ -121,14 +122,27 @@ Status score_file(const std::string& path, const std::vector<Tok>& tokens, const
   std::vector<int32_t> stream;
   GOLF_RETURN_IF_ERROR(prepare_tokens(tokens, settings, window, &stream));
 
-  SessionOptions so;
-  so.n_threads = settings.threads;
-  so.n_ctx = window;
-  so.n_batch = std::min(window, 512);
-  std::unique_ptr<Session> session;
-  GOLF_RETURN_IF_ERROR(Session::create(*model, so, &session).prefix(path + ": "));
+  SessionCreateOptions so;
+  so.cpu.n_threads = settings.threads;
+  so.cpu.n_ctx = window;
+  so.cpu.n_batch = std::min(window, 512);
+  so.device = settings.device.empty() ? "cpu" : settings.device;
+  so.precision = DevicePrecision::fp32;  // the challenge's round trip: dequantized weights, fp32 math
+  std::unique_ptr<InferenceSession> session;
+  Status st = create_session(*model, so, &session);
+  std::string note;
+  if (!st.ok() && st.code() == StatusCode::unsupported && settings.device_fallback_cpu && so.device != "cpu") {
+    note = st.message();
+    so.device = "cpu";
+    st = create_session(*model, so, &session);
+  }
+  GOLF_RETURN_IF_ERROR(st.prefix(path + ": "));
   SessionLogits logits(*session);
-  return run_scorer(logits, model->tokenizer()->data(), cfg, window, settings, stream, out).prefix(path + ": ");
+  GOLF_RETURN_IF_ERROR(
+      run_scorer(logits, model->tokenizer()->data(), cfg, window, settings, stream, out).prefix(path + ": "));
+  out->device = so.device;
+  out->device_note = note;
+  return Status::Ok();
 }
 
 Status score_golf_file(const std::string& path, const std::vector<uint16_t>& tokens, const ScoreSettings& settings,

@@ -28,6 +28,10 @@ struct ScoreSettings {
   // (dequantize, re-evaluate); automatic runs the runtime's int8/int4 kernels (activations quantized too), the
   // speed path of an app.
   ComputeMode compute = ComputeMode::f32;
+  // Runtime only: "" or "cpu", or "cuda:N" for the runtime's CUDA session in fp32 (dequantized weights, the same
+  // round trip); with device_fallback_cpu, a build or machine without it scores on the CPU instead.
+  std::string device;
+  bool device_fallback_cpu = false;
 };
 
 struct ScoreReport {
@@ -39,6 +43,8 @@ struct ScoreReport {
   int window = 0;        // the window used
   int stride = 0;
   double seconds = 0;    // scoring only (not loading)
+  std::string device = "cpu";  // where the runtime scored ("cpu" or "cuda:N"); the pre-quant score is the CPU's
+  std::string device_note;     // why a requested device was not used (device_fallback_cpu), else empty
 };
 
 // The stream both scorers see: the first max_tokens tokens (when set), then trimmed to whole windows when

@@ -54,6 +54,11 @@ Status export_and_score(TrainRun* run, const TrainOutcome& outcome, const std::v
   ro.score.window = o.seq_len;
   ro.score.threads = o.threads;
   ro.score.trim_to_windows = true;  // the same tokens as the final validation
+  if (o.backend == "cuda") {
+    // Rank 0's GPU scores the file (the runtime's CUDA session, fp32), or the CPU where libgolf has no CUDA.
+    ro.score.device = o.device.empty() ? "cuda:0" : o.device;
+    ro.score.device_fallback_cpu = true;
+  }
   // The final validation above is the pre-quant score of exactly these tokens and windows: not computed twice.
   ro.pre_quant = !outcome.has_final_val;
   // An over-budget artifact is reported, not a failed run: the parameters and the file are still good.
@@ -119,6 +124,9 @@ Status export_and_score(TrainRun* run, const TrainOutcome& outcome, const std::v
     from = nl + 1;
   }
   if (sum.over_budget()) run->log.warn(train_export::check_artifact_budget(sum, false).message());
+  if (!sum.post_quant.device_note.empty())
+    run->log.warn("the round trip was scored on the CPU: " + sum.post_quant.device_note);
+  if (sum.post_quant.device != "cpu") run->log.line("final_quant_roundtrip scored on " + sum.post_quant.device);
   run->log.line(strprintf("final_quant_roundtrip val_loss:%.4f val_bpb:%.4f", sum.post_quant.val_loss,
                           sum.post_quant.val_bpb));
   run->log.event(JsonLine()
