@@ -477,14 +477,9 @@ Status make_cuda_backend(const BackendSetup& setup, std::unique_ptr<train::Train
   GOLF_RETURN_IF_ERROR(precision_parse(setup.precision, &p));
   int device = 0;
   GOLF_RETURN_IF_ERROR(parse_device(setup.device, &device));
-  if (dp) {
-    // Each rank drives its local GPU, which the communicator already selected.
-    if (!setup.device.empty() && device != dp->device())
-      return Status(StatusCode::invalid_argument, "--device " + setup.device + ": rank " +
-                                                      std::to_string(setup.comm->rank()) + " drives cuda:" +
-                                                      std::to_string(dp->device()) + " (its local rank); drop --device");
-    device = dp->device();
-  }
+  // Each rank of several drives its local GPU, which the communicator already selected; a --device stored by a
+  // one-GPU run that is resumed on several does not apply to them.
+  if (dp) device = dp->device();
   int count = 0;
   cudaError_t e = cudaGetDeviceCount(&count);
   if (e != cudaSuccess || count == 0)

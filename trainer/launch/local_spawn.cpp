@@ -88,6 +88,9 @@ Status spawn_local_ranks(const std::vector<std::string>& argv, int ranks, int ma
       signal(SIGINT, SIG_DFL);
       signal(SIGTERM, SIG_DFL);
       sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+      // Its own process group: a terminal's Ctrl-C (or a signal to the parent's group) reaches the parent only,
+      // which forwards it once; twice would be a rank's "stop now, no checkpoint".
+      setpgid(0, 0);
       const std::string r_s = std::to_string(r), n_s = std::to_string(ranks), port_s = std::to_string(master_port);
       setenv("RANK", r_s.c_str(), 1);
       setenv("LOCAL_RANK", r_s.c_str(), 1);

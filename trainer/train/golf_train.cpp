@@ -27,11 +27,14 @@ std::string join_command_line(int argc, char** argv) {
   return s;
 }
 
-int fail(Communicator* comm, const Status& st, int code) {
+// `comm` is the run's communicator; `mpi` (may be null) the MPI one under it when NCCL bootstrapped through MPI.
+int fail(Communicator* comm, Communicator* mpi, const Status& st, int code) {
   std::fprintf(stderr, "golf-train: error: %s\n", st.message().c_str());
   std::fflush(stderr);
-  // One rank failing alone would leave the others blocked in a collective: end the whole job.
+  // One rank failing alone would leave the others blocked in a collective: end the whole job. Aborting NCCL only
+  // would not: this rank's MPI_Finalize would wait for peers stuck on the dead NCCL rank, so MPI ends the job.
   if (comm && comm->world_size() > 1) comm->abort_job(code);
+  if (mpi && mpi->world_size() > 1) mpi->abort_job(code);
   return code;
 }
 
@@ -59,18 +62,18 @@ int main(int argc, char** argv) {
 
   std::unique_ptr<Communicator> mpi, comm;  // comm is destroyed first (NCCL before the MPI that bootstrapped it)
   st = make_train_communicator(args.options, &argc, &argv, &mpi, &comm);
-  if (!st.ok()) return fail(mpi.get(), st, 1);
+  if (!st.ok()) return fail(nullptr, mpi.get(), st, 1);
   stop_signal_install();
 
   auto run = std::make_unique<TrainRun>();
   st = train_setup(args, comm.get(), command_line, run.get());
-  if (!st.ok()) return fail(comm.get(), st, st.code() == StatusCode::invalid_argument ? 2 : 1);
+  if (!st.ok()) return fail(comm.get(), mpi.get(), st, st.code() == StatusCode::invalid_argument ? 2 : 1);
   TrainOutcome outcome;
   st = train_loop(run.get(), &outcome);
-  if (!st.ok()) return fail(comm.get(), st, 1);
+  if (!st.ok()) return fail(comm.get(), mpi.get(), st, 1);
   if (outcome.stop_signal) return 3;
   if (outcome.paused) return 0;
   st = train_finish(run.get(), outcome);
-  if (!st.ok()) return fail(comm.get(), st, 1);
+  if (!st.ok()) return fail(comm.get(), mpi.get(), st, 1);
   return 0;
 }

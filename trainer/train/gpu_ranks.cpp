@@ -21,13 +21,17 @@ Status gpu_ranks_prepare(ParsedArgs* args) {
     return Status(StatusCode::invalid_argument,
                   "--gpus " + n + " starts GPU ranks (--backend cuda); the CPU trainer runs data parallel under "
                   "mpirun -np N");
+  if (args->explicit_flags.count("comm") && o.comm != "auto")
+    return Status(StatusCode::invalid_argument,
+                  "--gpus " + n + " with --comm " + o.comm + ": the ranks it starts join over NCCL; drop --comm");
   if (!o.device.empty())
     return Status(StatusCode::invalid_argument,
                   "--gpus " + n + " with --device " + o.device + ": each rank drives its own GPU (cuda:0.." +
                       std::to_string(o.gpus - 1) + "); drop --device");
   launch::LaunchEnv env;
   GOLF_RETURN_IF_ERROR(launch::launch_env_from_process(&env));
-  if (env.launcher != launch::Launcher::single)
+  // A launcher's single task (an sbatch step, mpirun -np 1) may start the ranks; a rank of several may not.
+  if (env.world_size > 1)
     return Status(StatusCode::invalid_argument,
                   "--gpus " + n + ": this process is already rank " + std::to_string(env.rank) + " of a job started by " +
                       launch::launcher_name(env.launcher) + "; drop --gpus (the launcher starts the ranks)");

@@ -294,7 +294,8 @@ const std::vector<Flag>& flag_table() {
                             "cuda: bf16 activations and GEMMs (the challenge's) or fp32 everywhere (parity with "
                             "the CPU); the CPU backend always computes in fp32"));
     t.push_back(string_flag("device", &O::device, "machine", C,
-                            "cuda: the GPU (default: the rank's local GPU)", "cuda:N"));
+                            "cuda: the GPU of a one-GPU run (default: cuda:0); the ranks of a multi-GPU run each drive "
+                            "their local GPU", "cuda:N"));
     {
       Flag f = int_flag("gpus", &O::gpus, 1, 1024, "machine", C,
                         "start N ranks on this machine, one per GPU, data parallel over NCCL (implies --backend "

@@ -526,6 +526,7 @@ def check_launch_env(env):
     check("already rank 1 of a job started by torchrun environment" in r.stderr, "--gpus inside a job:\n" + r.stderr)
     expect_error(env, env.tiny(out, "--gpus", "2", "--backend", "cpu"), 2, "the CPU trainer runs data parallel under mpirun")
     expect_error(env, env.tiny(out, "--gpus", "2", "--device", "cuda:1"), 2, "each rank drives its own GPU")
+    expect_error(env, env.tiny(out, "--gpus", "2", "--comm", "single"), 2, "join over NCCL; drop --comm")
     expect_error(env, env.tiny(out, "--gpus", "0"), 2, "--gpus")
     expect_error(env, env.tiny(out, "--gpus", "two"), 2, "--gpus")
     check(not os.path.exists(os.path.join(out, "run.log")), "a refused --gpus must not start a run")
