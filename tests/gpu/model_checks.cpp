@@ -58,17 +58,7 @@ ModelConfig small_config() {
 
 CheckResult row(const std::string& name, const std::string& shape, const std::string& precision, double error,
                 double tol, bool deterministic, const std::string& note) {
-  CheckResult r;
-  r.part = "model";
-  r.name = name;
-  r.shape = shape;
-  r.precision = precision;
-  r.error = error;
-  r.tolerance = tol;
-  r.deterministic = deterministic;
-  r.pass = std::isfinite(error) && error <= tol && deterministic;
-  r.note = note;
-  return r;
+  return compared_row("model", name, shape, precision, error, tol, deterministic, 0, note);
 }
 
 // One forward/backward of the device model from the host parameters; loss, nll and grads back on the host.

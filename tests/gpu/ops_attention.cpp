@@ -72,18 +72,7 @@ std::string shape_text(const AttentionShape& s) {
 
 CheckResult make_row(const std::string& name, const AttentionShape& s, const char* precision, double error,
                      double tolerance, bool deterministic, double ms, const std::string& note = "") {
-  CheckResult r;
-  r.part = "ops";
-  r.name = name;
-  r.shape = shape_text(s);
-  r.precision = precision;
-  r.error = error;
-  r.tolerance = tolerance;
-  r.deterministic = deterministic;
-  r.ms = ms;
-  r.pass = deterministic && error <= tolerance;  // NaN fails
-  r.note = note;
-  return r;
+  return compared_row("ops", name, shape_text(s), precision, error, tolerance, deterministic, ms, note);
 }
 
 double rms(const std::vector<float>& x) {

@@ -43,17 +43,7 @@ constexpr double kBf16GradTolerance = 1e-4;
 
 CheckResult make_row(const std::string& name, const std::string& shape, const char* precision, double error,
                      double tolerance, bool deterministic, const std::string& note = "") {
-  CheckResult r;
-  r.part = "ops";
-  r.name = name;
-  r.shape = shape;
-  r.precision = precision;
-  r.error = error;
-  r.tolerance = tolerance;
-  r.deterministic = deterministic;
-  r.pass = deterministic && error <= tolerance;  // NaN fails
-  r.note = note;
-  return r;
+  return compared_row("ops", name, shape, precision, error, tolerance, deterministic, 0, note);
 }
 
 ModelConfig config_of(int d, int layers, int heads, int kv_heads, int hidden, int vocab) {

@@ -92,18 +92,7 @@ Status greedy(InferenceSession& s, const std::vector<int32_t>& prompt, int n, st
 
 CheckResult row(const std::string& name, const std::string& shape, const std::string& precision, double error,
                 double tolerance, bool deterministic, double ms, const std::string& note) {
-  CheckResult r;
-  r.part = "runtime";
-  r.name = name;
-  r.shape = shape;
-  r.precision = precision;
-  r.error = error;
-  r.tolerance = tolerance;
-  r.deterministic = deterministic;
-  r.ms = ms;
-  r.pass = deterministic && error <= tolerance;  // NaN fails
-  r.note = note;
-  return r;
+  return compared_row("runtime", name, shape, precision, error, tolerance, deterministic, ms, note);
 }
 
 Status check_model(const std::string& weights, bool tied, const SelftestOptions& opt, std::vector<CheckResult>* out) {

@@ -53,6 +53,11 @@ struct SelftestRegistrar {
   SelftestRegistrar(std::string name, int order, SelftestFn fn);
 };
 
+// A comparison's row: it passes when both runs gave equal bits and error <= tolerance (a NaN error fails).
+CheckResult compared_row(const std::string& part, const std::string& name, const std::string& shape,
+                         const std::string& precision, double error, double tolerance, bool deterministic,
+                         double ms = 0, const std::string& note = "");
+
 // ---- comparison helpers --------------------------------------------------------------------------------------------
 
 // ‖got − want‖_F / max(‖want‖_F, tiny), in double.

@@ -15,6 +15,23 @@ SelftestRegistrar::SelftestRegistrar(std::string name, int order, SelftestFn fn)
   selftest_parts().push_back(SelftestPart{std::move(name), order, std::move(fn)});
 }
 
+CheckResult compared_row(const std::string& part, const std::string& name, const std::string& shape,
+                         const std::string& precision, double error, double tolerance, bool deterministic, double ms,
+                         const std::string& note) {
+  CheckResult r;
+  r.part = part;
+  r.name = name;
+  r.shape = shape;
+  r.precision = precision;
+  r.error = error;
+  r.tolerance = tolerance;
+  r.deterministic = deterministic;
+  r.ms = ms;
+  r.pass = deterministic && error <= tolerance;  // NaN fails
+  r.note = note;
+  return r;
+}
+
 double rel_error(const float* got, const float* want, size_t n) {
   double num = 0, den = 0;
   for (size_t i = 0; i < n; i++) {
