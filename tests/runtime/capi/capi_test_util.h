@@ -19,7 +19,7 @@ static int failures = 0;
   } while (0)
 
 /* The file's bytes at *data (offset bytes past a 64-byte boundary); free *block afterwards. 0 on failure. */
-static int read_model(const char* path, size_t offset, char** block, char** data, size_t* size) {
+static inline int read_model(const char* path, size_t offset, char** block, char** data, size_t* size) {
   FILE* f = fopen(path, "rb");
   long n = -1;
   if (f && fseek(f, 0, SEEK_END) == 0) n = ftell(f);

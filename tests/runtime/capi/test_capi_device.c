@@ -9,16 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "golf.h"
-
-static int failures = 0;
-#define CHECK(cond)                                                                                                \
-  do {                                                                                                             \
-    if (!(cond)) {                                                                                                 \
-      fprintf(stderr, "%s:%d: CHECK failed: %s (last error: %s)\n", __FILE__, __LINE__, #cond, golf_last_error()); \
-      failures++;                                                                                                  \
-    }                                                                                                              \
-  } while (0)
+#include "capi_test_util.h"  /* defines: CHECK, failures */
 
 /* Whether the process has a library whose path contains name mapped (Linux: /proc/self/maps). */
 static int mapped(const char* name) {
