@@ -123,6 +123,7 @@ class CudaBackend final : public train::TrainBackend {
     return d;
   }
   const train_cpu::ParamLayout& layout() const override { return host_.layout; }
+  std::string score_device() const override { return "cuda:" + std::to_string(device_); }
   MemoryReport memory() const override {
     MemoryReport r;
     r.where = "cuda:" + std::to_string(device_) + " (" + device_name_ + ")";

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <memory>
 
 #include "byte_count.h"
@@ -15,6 +16,7 @@
 #include "scorer.h"
 #include "windows.h"  // defines: whole_window_tokens
 #include "device.h"   // defines: create_session, SessionCreateOptions
+#include "golf_file.h"  // defines: GolfFile::open_memory
 #include "session.h"
 
 namespace golf::train_export {
@@ -42,7 +44,29 @@ Status prepare_tokens(const std::vector<Tok>& tokens, const ScoreSettings& setti
 Status check_settings(const ScoreSettings& s, int window) {
   if (s.stride < 0 || s.stride > window)
     return Status(StatusCode::invalid_argument, "score: stride must be in [0, window " + std::to_string(window) + "]");
+  if (s.parts < 1 || s.part < 0 || s.part >= s.parts)
+    return Status(StatusCode::invalid_argument, "score: part " + std::to_string(s.part) + " of " +
+                                                    std::to_string(s.parts) + " does not exist");
+  if (s.parts > 1 && (s.stride != 0 || s.doc_isolated))
+    return Status(StatusCode::invalid_argument,
+                  "score: a split score needs non-overlapping windows (stride 0) without doc isolation");
   return Status::Ok();
+}
+
+// settings.part's share of the prepared stream: windows [first, last) of the k = ceil((n-1)/L) non-overlapping
+// windows, i.e. tokens [first·L, last·L + 1), which the Scorer cuts into exactly those windows again. Empty when
+// this part has no window.
+void keep_share(const ScoreSettings& s, int window, std::vector<int32_t>* stream) {
+  if (s.parts == 1) return;
+  const int64_t n = (int64_t)stream->size(), k = (n - 1 + window - 1) / window;
+  const int64_t first = k * s.part / s.parts, last = k * (s.part + 1) / s.parts;
+  if (first == last) {
+    stream->clear();
+    return;
+  }
+  const int64_t end = std::min<int64_t>(last * window + 1, n);
+  stream->erase(stream->begin() + end, stream->end());
+  stream->erase(stream->begin(), stream->begin() + first * window);
 }
 
 // Scores the stream with the shared Scorer on `logits`, counting bytes with the tokenizer's byte rule.
@@ -56,7 +80,7 @@ Status run_scorer(LogitsSource& logits, const TokenizerData& tokenizer, const Mo
   opt.doc_isolated = settings.doc_isolated;
   const auto t0 = Clock::now();
   ScoreTotals t;
-  GOLF_RETURN_IF_ERROR(scorer.score(stream.data(), (int64_t)stream.size(), opt, &t));
+  if (stream.size() >= 2) GOLF_RETURN_IF_ERROR(scorer.score(stream.data(), (int64_t)stream.size(), opt, &t));
   ScoreReport r;
   r.nats = t.nats;
   r.tokens = t.tokens;
@@ -107,20 +131,22 @@ Status prepare_eval_tokens(const std::vector<int32_t>& tokens, const ScoreSettin
 
 // ---- post-quantization: the runtime -------------------------------------------------------------------------------
 
+namespace {
+
+// Scores the model `load` makes; `label` (a path, or "<rank 0's file>") prefixes errors.
 template <class Tok>
-Status score_file(const std::string& path, const std::vector<Tok>& tokens, const ScoreSettings& settings,
-                  ScoreReport* out) {
-  ModelOptions mo;
-  mo.compute = settings.compute;
+Status score_model(const std::string& label, const std::function<Status(std::unique_ptr<Model>*)>& load,
+                   const std::vector<Tok>& tokens, const ScoreSettings& settings, ScoreReport* out) {
   std::unique_ptr<Model> model;
-  GOLF_RETURN_IF_ERROR(Model::load_file(path, mo, &model));
+  GOLF_RETURN_IF_ERROR(load(&model));
   const ModelConfig& cfg = model->config();
   if (!model->tokenizer())
-    return Status(StatusCode::invalid_argument, path + ": the file has no tokenizer section; BPB needs one");
+    return Status(StatusCode::invalid_argument, label + ": the file has no tokenizer section; BPB needs one");
   const int window = settings.window > 0 ? settings.window : cfg.max_seq_len;
   GOLF_RETURN_IF_ERROR(check_settings(settings, window));
   std::vector<int32_t> stream;
   GOLF_RETURN_IF_ERROR(prepare_tokens(tokens, settings, window, &stream));
+  keep_share(settings, window, &stream);
 
   SessionCreateOptions so;
   so.cpu.n_threads = settings.threads;
@@ -136,14 +162,25 @@ Status score_file(const std::string& path, const std::vector<Tok>& tokens, const
     so.device = "cpu";
     st = create_session(*model, so, &session);
   }
-  GOLF_RETURN_IF_ERROR(st.prefix(path + ": "));
+  GOLF_RETURN_IF_ERROR(st.prefix(label + ": "));
   SessionLogits logits(*session);
   GOLF_RETURN_IF_ERROR(
-      run_scorer(logits, model->tokenizer()->data(), cfg, window, settings, stream, out).prefix(path + ": "));
+      run_scorer(logits, model->tokenizer()->data(), cfg, window, settings, stream, out).prefix(label + ": "));
   out->device = so.device;
   out->device_note = note;
   return Status::Ok();
 }
+
+template <class Tok>
+Status score_file(const std::string& path, const std::vector<Tok>& tokens, const ScoreSettings& settings,
+                  ScoreReport* out) {
+  ModelOptions mo;
+  mo.compute = settings.compute;
+  const auto load = [&](std::unique_ptr<Model>* model) { return Model::load_file(path, mo, model); };
+  return score_model(path, load, tokens, settings, out);
+}
+
+}  // namespace
 
 Status score_golf_file(const std::string& path, const std::vector<uint16_t>& tokens, const ScoreSettings& settings,
                        ScoreReport* out) {
@@ -152,6 +189,19 @@ Status score_golf_file(const std::string& path, const std::vector<uint16_t>& tok
 Status score_golf_file(const std::string& path, const std::vector<int32_t>& tokens, const ScoreSettings& settings,
                        ScoreReport* out) {
   return score_file(path, tokens, settings, out);
+}
+
+Status score_golf_memory(const void* data, size_t size, const std::string& label, const std::vector<int32_t>& tokens,
+                         const ScoreSettings& settings, ScoreReport* out) {
+  ModelOptions mo;
+  mo.compute = settings.compute;
+  const auto load = [&](std::unique_ptr<Model>* model) {
+    std::unique_ptr<GolfFile> file;
+    OpenOptions oo;
+    GOLF_RETURN_IF_ERROR(GolfFile::open_memory(data, size, &file, oo, label));
+    return Model::load(std::shared_ptr<const GolfFile>(std::move(file)), mo, model);
+  };
+  return score_model(label, load, tokens, settings, out);
 }
 
 // ---- pre-quantization: the trainer's fp32 forward ------------------------------------------------------------------
@@ -165,6 +215,7 @@ Status score_params(const train_cpu::ParamLayout& layout, const float* params, c
   GOLF_RETURN_IF_ERROR(check_settings(settings, window));
   std::vector<int32_t> stream;
   GOLF_RETURN_IF_ERROR(prepare_tokens(tokens, settings, window, &stream));
+  keep_share(settings, window, &stream);
 
   // model_forward only reads the parameters: a ParamStore that views the caller's buffer avoids a copy of the
   // whole model (the grads stay unallocated; nothing here runs a backward).

@@ -32,6 +32,11 @@ struct ScoreSettings {
   // round trip); with device_fallback_cpu, a build or machine without it scores on the CPU instead.
   std::string device;
   bool device_fallback_cpu = false;
+  // One share of a split score (the ranks of a multi-GPU run, each on its own device): the stream's
+  // non-overlapping windows are cut into `parts` contiguous runs and this call scores run `part` (possibly none);
+  // the parts' nats, tokens and bytes add up to the whole stream's. Needs stride 0 without doc_isolated, where each
+  // window stands alone.
+  int part = 0, parts = 1;
 };
 
 struct ScoreReport {
@@ -60,6 +65,10 @@ Status score_golf_file(const std::string& path, const std::vector<uint16_t>& tok
                        ScoreReport* out);
 Status score_golf_file(const std::string& path, const std::vector<int32_t>& tokens, const ScoreSettings& settings,
                        ScoreReport* out);
+// The same from a file's bytes in memory (rank 0's export, broadcast to the other ranks of a run); `label` names it
+// in errors. The bytes must outlive the call only.
+Status score_golf_memory(const void* data, size_t size, const std::string& label, const std::vector<int32_t>& tokens,
+                         const ScoreSettings& settings, ScoreReport* out);
 
 // Pre-quantization: the trainer's fp32 forward (trainer/cpu/model.h) of `params` laid out as `layout`, with the
 // byte table of `tokenizer`. settings.compute is ignored. Uses (and, with settings.threads > 0, sets) the OpenMP

@@ -82,6 +82,8 @@ class TrainBackend {
   virtual std::string describe() const = 0;
   virtual const train_cpu::ParamLayout& layout() const = 0;
   virtual MemoryReport memory() const = 0;
+  // Where this rank's runtime scores the exported file after training: "cpu", or the GPU it trains on ("cuda:N").
+  virtual std::string score_device() const { return "cpu"; }
 
   // Parameters from the seed (params_init; every rank the same), optimizer state and EMA reset.
   virtual Status init_params(uint64_t seed, const train_cpu::InitOptions& init) = 0;

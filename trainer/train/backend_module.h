@@ -13,7 +13,7 @@
 
 #define GOLF_TRAIN_CUDA_MODULE "libgolf-train-cuda.so"
 // Changes whenever BackendSetup or TrainBackend change shape.
-#define GOLF_TRAIN_CUDA_ABI "golf-train-cuda-2"
+#define GOLF_TRAIN_CUDA_ABI "golf-train-cuda-3"
 
 extern "C" {
 // Returns GOLF_TRAIN_CUDA_ABI as the module was built.

@@ -1,6 +1,7 @@
-// train_finish.cpp: what rank 0 does after the last step: the loss plot, the final parameters, the export to a
-// .golf with the quantization recipe, and that file's score by the runtime (the challenge's post-quantization
-// val_bpb, the number that counts), then the run's summary line.
+// train_finish.cpp: what a run does after the last step. Rank 0: the loss plot, the final parameters, the run's
+// summary line and the export to a .golf with the quantization recipe; then every rank scores its share of that
+// file with the runtime (split_score.h: the challenge's post-quantization val_bpb, the number that counts), and
+// rank 0 reports it.
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -8,6 +9,7 @@
 
 #include "loss_plot.h"        // defines: write_loss_plot
 #include "params/param_io.h"  // defines: params_save
+#include "split_score.h"      // defines: score_split_across_ranks
 #include "text_format.h"      // defines: strprintf
 #include "train_run.h"
 
@@ -34,7 +36,23 @@ std::string summary_text(const train_export::ArtifactSummary& s) {
   return text;
 }
 
-Status export_and_score(TrainRun* run, const TrainOutcome& outcome, const std::vector<float>& params) {
+// The settings every rank scores the exported file with: the final validation's tokens and windows.
+train_export::ScoreSettings post_export_score_settings(const TrainRun& run) {
+  const TrainOptions& o = run.options;
+  train_export::ScoreSettings s;
+  s.window = o.seq_len;
+  s.threads = o.threads;
+  s.trim_to_windows = true;  // the same tokens as the final validation
+  s.device = run.backend->score_device();
+  // The runtime's CUDA session (fp32) where this rank trains on a GPU, else the CPU with a warning.
+  s.device_fallback_cpu = true;
+  return s;
+}
+
+// Rank 0: GPTQ calibration and the automatic recipe when asked, then the file; *sum gets its sizes and the
+// pre-quantization score (the final validation's).
+Status export_file(TrainRun* run, const TrainOutcome& outcome, const std::vector<float>& params,
+                   train_export::ExportReport* er, train_export::ArtifactSummary* sum) {
   const TrainOptions& o = run->options;
   train_export::ExportRunOptions ro;
   train_export::ExportOptions& eo = ro.export_options;
@@ -49,18 +67,6 @@ Status export_and_score(TrainRun* run, const TrainOutcome& outcome, const std::v
   pv.data_sha256 = run->data.manifest_sha256;
   pv.source_revision = run->git_revision;
   pv.created_by = "golf-train";
-  ro.val_tokens_i32 = &run->val_tokens;
-  ro.eval_data = "shards " + run->data.val_pattern;
-  ro.score.window = o.seq_len;
-  ro.score.threads = o.threads;
-  ro.score.trim_to_windows = true;  // the same tokens as the final validation
-  if (o.backend == "cuda") {
-    // Rank 0's GPU scores the file (the runtime's CUDA session, fp32), or the CPU where libgolf has no CUDA.
-    ro.score.device = o.device.empty() ? "cuda:0" : o.device;
-    ro.score.device_fallback_cpu = true;
-  }
-  // The final validation above is the pre-quant score of exactly these tokens and windows: not computed twice.
-  ro.pre_quant = !outcome.has_final_val;
   // An over-budget artifact is reported, not a failed run: the parameters and the file are still good.
   ro.allow_over_budget = true;
   train_export::CalibrationData calibration;
@@ -99,22 +105,35 @@ Status export_and_score(TrainRun* run, const TrainOutcome& outcome, const std::v
     eo.recipe = train_export::kAutoBaseRecipe;
     eo.rules = plan.rules;
   }
-  train_export::ExportReport er;
-  train_export::ArtifactSummary sum;
-  GOLF_RETURN_IF_ERROR(train_export::export_and_score(run->backend->layout(), params.data(), run->tokenizer, ro, &er,
-                                                      &sum)
-                           .prefix("export: "));
+  // No tokens: the pipeline only writes the file; every rank scores it below.
+  GOLF_RETURN_IF_ERROR(
+      train_export::export_and_score(run->backend->layout(), params.data(), run->tokenizer, ro, er, sum)
+          .prefix("export: "));
+  sum->eval_data = "shards " + run->data.val_pattern;
   if (outcome.has_final_val) {
     const ValResult& v = outcome.final_val;
-    sum.has_pre_quant = true;
-    sum.pre_quant.val_loss = v.val_loss;
-    sum.pre_quant.val_bpb = v.val_bpb;
-    sum.pre_quant.nats = v.nats;
-    sum.pre_quant.tokens = v.targets;
-    sum.pre_quant.bytes = v.bytes;
-    sum.pre_quant.window = o.seq_len;
-    sum.pre_quant.seconds = v.seconds;
+    sum->has_pre_quant = true;
+    sum->pre_quant.val_loss = v.val_loss;
+    sum->pre_quant.val_bpb = v.val_bpb;
+    sum->pre_quant.nats = v.nats;
+    sum->pre_quant.tokens = v.targets;
+    sum->pre_quant.bytes = v.bytes;
+    sum->pre_quant.window = o.seq_len;
+    sum->pre_quant.seconds = v.seconds;
+  } else {
+    // No final validation (it was interrupted): the trainer's fp32 forward scores the same tokens on the CPU.
+    GOLF_RETURN_IF_ERROR(train_export::score_params_fp32(run->backend->layout(), params.data(), run->tokenizer,
+                                                         run->val_tokens, post_export_score_settings(*run),
+                                                         &sum->pre_quant)
+                             .prefix("export: "));
+    sum->has_pre_quant = true;
   }
+  return Status::Ok();
+}
+
+// Rank 0: the artifact summary with the split score, its challenge-format line and the export event.
+void report_export(TrainRun* run, const TrainOutcome& outcome, const train_export::ExportReport& er,
+                   train_export::ArtifactSummary sum) {
   const std::string text = summary_text(sum);
   size_t from = 0;
   while (from <= text.size()) {
@@ -126,7 +145,13 @@ Status export_and_score(TrainRun* run, const TrainOutcome& outcome, const std::v
   if (sum.over_budget()) run->log.warn(train_export::check_artifact_budget(sum, false).message());
   if (!sum.post_quant.device_note.empty())
     run->log.warn("the round trip was scored on the CPU: " + sum.post_quant.device_note);
-  if (sum.post_quant.device != "cpu") run->log.line("final_quant_roundtrip scored on " + sum.post_quant.device);
+  const int world = run->comm->world_size();
+  if (world > 1)
+    run->log.line(strprintf("final_quant_roundtrip scored by %d ranks, each a share of the windows (rank 0 on %s), "
+                            "%.1f s",
+                            world, sum.post_quant.device.c_str(), sum.post_quant.seconds));
+  else if (sum.post_quant.device != "cpu")
+    run->log.line("final_quant_roundtrip scored on " + sum.post_quant.device);
   run->log.line(strprintf("final_quant_roundtrip val_loss:%.4f val_bpb:%.4f", sum.post_quant.val_loss,
                           sum.post_quant.val_bpb));
   run->log.event(JsonLine()
@@ -139,14 +164,13 @@ Status export_and_score(TrainRun* run, const TrainOutcome& outcome, const std::v
                      .add("artifact_bytes", (int64_t)sum.total_bytes())
                      .add("val_loss", sum.post_quant.val_loss)
                      .add("val_bpb", sum.post_quant.val_bpb)
-                     .add("val_bpb_pre_quant", sum.pre_quant.val_bpb));
-  return Status::Ok();
+                     .add("val_bpb_pre_quant", sum.pre_quant.val_bpb)
+                     .add("score_ranks", (int64_t)world));
 }
 
-}  // namespace
-
-Status train_finish(TrainRun* run, const TrainOutcome& outcome) {
-  if (run->comm->rank() != 0) return Status::Ok();
+// Rank 0's part before the score: loss.svg, final.safetensors, the summary line and, with --export, the file.
+Status finish_rank0(TrainRun* run, const TrainOutcome& outcome, train_export::ExportReport* er,
+                    train_export::ArtifactSummary* sum) {
   const TrainOptions& o = run->options;
   const std::string svg = (fs::path(o.out_dir) / "loss.svg").string();
   const std::string title = strprintf("golf-train %s: %d x %d, %lld steps, final val_bpb %.4f",
@@ -177,7 +201,32 @@ Status train_finish(TrainRun* run, const TrainOutcome& outcome) {
                      .add("tok_s", tok_s)
                      .add("val_loss", outcome.final_val.val_loss)
                      .add("val_bpb", outcome.final_val.val_bpb));
-  if (o.export_model) GOLF_RETURN_IF_ERROR(export_and_score(run, outcome, params));
+  if (o.export_model) GOLF_RETURN_IF_ERROR(export_file(run, outcome, params, er, sum));
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status train_finish(TrainRun* run, const TrainOutcome& outcome) {
+  const bool rank0 = run->comm->rank() == 0;
+  train_export::ExportReport er;
+  train_export::ArtifactSummary sum;
+  const Status st = rank0 ? finish_rank0(run, outcome, &er, &sum) : Status::Ok();
+  if (!run->options.export_model) return st;
+  // Every rank scores a share of the file; first they learn whether rank 0 wrote it, so none waits in vain.
+  double failed = st.ok() ? 0 : 1;
+  GOLF_RETURN_IF_ERROR(run->comm->broadcast(&failed, sizeof failed, 0).prefix("export: "));
+  if (failed != 0)
+    return rank0 ? st : Status(StatusCode::io_error, "export: rank 0 failed before the score (its log says why)");
+  train_export::ScoreReport post;
+  GOLF_RETURN_IF_ERROR(
+      score_split_across_ranks(run->comm, er.path, run->val_tokens, post_export_score_settings(*run), &post)
+          .prefix("export: "));
+  if (rank0) {
+    sum.has_post_quant = true;
+    sum.post_quant = post;
+    report_export(run, outcome, er, sum);
+  }
   return Status::Ok();
 }
 

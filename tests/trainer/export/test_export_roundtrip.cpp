@@ -139,6 +139,61 @@ TEST(ExportRoundtrip, F32FileScoresTheTrainersBpb) {
   }
 }
 
+// A multi-GPU run scores the exported file split across its ranks: the parts' sums must be the whole stream's
+// (same targets, same bytes, nats equal but for the order of the double sum), for any number of parts, including
+// more parts than windows (some parts then score nothing), in both scorers.
+TEST(ExportRoundtrip, SplitScoreAddsUpToTheWholeScore) {
+  const ModelConfig cfg = small_config();
+  train_cpu::ParamStore ps;
+  make_store(cfg, 4, 1.0f, 0.5f, &ps);
+  const TokenizerData tok = sp1024();
+  TempDir dir;
+  const std::string path = dir.file("f32.golf");
+  export_as(ps, tok, path, "f32");
+  for (const int n : {3000, 700}) {  // trimmed to 11 whole windows of 256; untrimmed, 6 windows of 128, the last short
+    const std::vector<int32_t> ids = val_tokens(tok, cfg.bos_id, n);
+    const int window = n == 3000 ? 256 : 128;
+    ScoreSettings whole = settings(window, 0, false);
+    whole.trim_to_windows = n == 3000;
+    ScoreReport ref, ref_fp32;
+    ASSERT_TRUE(train_export::score_golf_file(path, ids, whole, &ref).ok());
+    ASSERT_TRUE(train_export::score_params_fp32(ps.layout, ps.params, tok, ids, whole, &ref_fp32).ok());
+    for (const int parts : {2, 3, 8}) {
+      double nats = 0, nats_fp32 = 0;
+      int64_t tokens = 0, bytes = 0, empty = 0;
+      for (int part = 0; part < parts; part++) {
+        ScoreSettings s = whole;
+        s.part = part;
+        s.parts = parts;
+        ScoreReport r, r_fp32;
+        Status st = train_export::score_golf_file(path, ids, s, &r);
+        ASSERT_TRUE(st.ok()) << st.message();
+        ASSERT_TRUE(train_export::score_params_fp32(ps.layout, ps.params, tok, ids, s, &r_fp32).ok());
+        EXPECT_EQ(r.tokens, r_fp32.tokens);
+        nats += r.nats;
+        nats_fp32 += r_fp32.nats;
+        tokens += r.tokens;
+        bytes += r.bytes;
+        empty += r.tokens == 0;
+      }
+      std::printf("%d tokens, window %d, %d parts (%lld empty): %lld targets, nats %.12f vs whole %.12f\n", n, window,
+                  parts, (long long)empty, (long long)tokens, nats, ref.nats);
+      EXPECT_EQ(tokens, ref.tokens);
+      EXPECT_EQ(bytes, ref.bytes);
+      EXPECT_NEAR(nats, ref.nats, 1e-9 * ref.nats);
+      EXPECT_NEAR(nats_fp32, ref_fp32.nats, 1e-9 * ref_fp32.nats);
+      if (parts == 8 && n == 700) {
+        EXPECT_GT(empty, 0);
+      }
+    }
+  }
+  ScoreSettings sliding = settings(128, 64, false);
+  sliding.parts = 2;
+  ScoreReport r;
+  EXPECT_EQ(train_export::score_golf_file(path, val_tokens(tok, cfg.bos_id, 700), sliding, &r).code(),
+            StatusCode::invalid_argument);
+}
+
 TEST(ExportChallenge, ReadsBackAsQ8RansAndScoresCloseToF32) {
   const ModelConfig cfg = quantizable_config();
   train_cpu::ParamStore ps;

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""check_golf_train.py: golf-train end to end, from outside, on tiny shards made by golf-data from the repo's
-bundled FineWeb slices (data/fineweb_{train,val}_slice.jsonl, data/tokenizer_sp1024.model). One check per call:
+"""check_golf_train.py: golf-train end to end in one process, from outside, on tiny shards made by golf-data from the
+repo's bundled FineWeb slices (data/fineweb_{train,val}_slice.jsonl, data/tokenizer_sp1024.model). One check per
+call (the checks with several ranks are in check_golf_train_ranks.py):
 
   e2e      a short run: the log's header and challenge-format lines, metrics.jsonl, loss.svg, checkpoints and
            `latest`, final.safetensors, model.golf scored by the runtime; the loss decreases; a wallclock cap stops
@@ -12,13 +13,6 @@ bundled FineWeb slices (data/fineweb_{train,val}_slice.jsonl, data/tokenizer_sp1
            same bits as an uninterrupted run
   errors   bad flags, missing options, an existing run, a contradicting or damaged checkpoint, other data: each
            refused with a message saying what is wrong
-  mpi      2 ranks (mpirun) at batch B/2 each follow 1 rank at batch B: losses and parameters after k steps
-           agree within float tolerance (exit 77 when mpirun or MPI support is missing)
-  mpi_shard  sharded Muon: 2 and 3 ranks (mpirun) follow 1 rank at the same global batch within the mpi check's
-           tolerance; the momentum in a 2-rank checkpoint (gathered from the matrices' owners) equals 1 rank's;
-           a run paused at 2 ranks resumes at 1 and at 4 ranks and ends where 1 rank ends (exit 77 without mpirun)
-  launch_env  a torchrun-style environment (WORLD_SIZE=2, no MPI) is refused with a message saying what to do, instead
-           of each process training alone; --comm single overrides it
   ema      --ema-decay: training unchanged, validation and final.safetensors on the EMA weights (the checkpoint's
            ema.* tensors), and 2N straight == N + --resume + N, bit for bit
   stop     SIGINT inside a long validation, and between micro-batches: exit 3 within seconds, a complete checkpoint
@@ -26,126 +20,22 @@ bundled FineWeb slices (data/fineweb_{train,val}_slice.jsonl, data/tokenizer_sp1
   backend  --backend cuda refused (without the CUDA trainer, or without a GPU, saying what to do; where built it
            loads the module), a CPU run loads no CUDA library (LD_DEBUG=libs), --device and --precision checked, and
            a memory plan larger than the machine refused before the first step with the flags that lower it
+  export_auto  --export-gptq and --export-recipe auto at the end of a run
 
 Runs with one OpenMP thread per process so that results do not depend on how many tests share the machine.
 """
 import argparse
-import json
 import os
 import re
 import shutil
 import signal
-import struct
 import subprocess
-import sys
-import tempfile
 import time
 import xml.dom.minidom
 
-SKIP = 77
+from train_check_util import (Env, check, checkpoint_hash, expect_error, file_bytes, read_metrics, read_metrics_safe,
+                              read_tensors, train_losses, val_losses)
 
-
-def fail(message):
-    print("FAIL: " + message)
-    sys.exit(1)
-
-
-def check(cond, message):
-    if not cond:
-        fail(message)
-
-
-class Env:
-    def __init__(self, args):
-        self.train = os.path.abspath(args.golf_train)  # absolute: some checks run it from other directories
-        self.data_tool = os.path.abspath(args.golf_data)
-        self.source = args.source_dir
-        self.tmp = tempfile.mkdtemp(prefix="golf_train_check_")
-        self.tokenizer = os.path.join(self.source, "data", "tokenizer_sp1024.model")
-
-    def shards(self, name="shards", max_docs=160, val_docs=20):
-        """Tiny shards: the first val_docs documents of the val slice, then train documents up to max_docs."""
-        out = os.path.join(self.tmp, name)
-        if os.path.isdir(out):
-            return out
-        cmd = [self.data_tool, "tokenize", "--tokenizer", self.tokenizer,
-               "--input", os.path.join(self.source, "data", "fineweb_val_slice.jsonl"),
-               "--input", os.path.join(self.source, "data", "fineweb_train_slice.jsonl"),
-               "--val-docs", str(val_docs), "--max-docs", str(max_docs), "--out", out, "--threads", "1"]
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        check(r.returncode == 0, "golf-data tokenize failed: " + r.stderr)
-        return out
-
-    def run(self, *flags, expect=0, env_extra=None):
-        cmd = [self.train] + [str(f) for f in flags]
-        env = dict(os.environ, OMP_WAIT_POLICY="passive")
-        if env_extra:
-            env.update(env_extra)
-        r = subprocess.run(cmd, capture_output=True, text=True, env=env)
-        if expect is not None and r.returncode != expect:
-            fail("%s\nexited %d, expected %d\nstdout:\n%s\nstderr:\n%s" %
-                 (" ".join(cmd), r.returncode, expect, r.stdout[-3000:], r.stderr[-3000:]))
-        return r
-
-    def tiny(self, out, *extra):
-        """The common tiny run: 2 x 64, sequence 64, 1024 tokens per step, one thread, no export."""
-        return ["--preset", "tiny", "--data", self.shards(), "--tokenizer", self.tokenizer, "--out", out,
-                "--threads", "1", "--export", "0", "--val-batch-tokens", "2048"] + list(extra)
-
-    def cleanup(self):
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-
-def read_metrics(out):
-    events = []
-    with open(os.path.join(out, "metrics.jsonl")) as f:
-        for line in f:
-            events.append(json.loads(line))
-    return events
-
-
-def train_losses(events):
-    return [(e["step"], e["train_loss"], e["lr_mul"]) for e in events if e["event"] == "train"]
-
-
-def val_losses(events):
-    return [(e["step"], e["val_loss"], e["val_bpb"]) for e in events if e["event"] == "val"]
-
-
-def safetensors_header(path):
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        return json.loads(f.read(n))
-
-
-def checkpoint_hash(out, step):
-    path = os.path.join(out, "checkpoints", "step_%08d.safetensors" % step)
-    check(os.path.isfile(path), "missing checkpoint " + path)
-    return safetensors_header(path)["__metadata__"]["golf.content_sha256"]
-
-
-def file_bytes(path):
-    with open(path, "rb") as f:
-        return f.read()
-
-
-def read_params(path):
-    """final.safetensors -> {name: list of floats} (numpy-free, the files are small)."""
-    header = safetensors_header(path)
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        f.seek(8 + n)
-        blob = f.read()
-    out = {}
-    for name, t in header.items():
-        if name == "__metadata__":
-            continue
-        a, b = t["data_offsets"]
-        out[name] = struct.unpack("<%df" % ((b - a) // 4), blob[a:b])
-    return out
-
-
-# ---- checks -------------------------------------------------------------------------------------------------------
 
 def check_e2e(env):
     out = os.path.join(env.tmp, "e2e")
@@ -256,22 +146,6 @@ def check_signal(env):
     print("signal: SIGTERM at step %d -> exit 3 + checkpoint; resumed run == straight run, bit for bit" % stopped)
 
 
-def read_metrics_safe(path):
-    events = []
-    with open(path) as f:
-        for line in f:
-            try:
-                events.append(json.loads(line))
-            except ValueError:
-                pass
-    return events
-
-
-def expect_error(env, flags, rc, text):
-    r = env.run(*flags, expect=rc)
-    check(text in r.stderr, "expected %r in stderr of %s:\n%s" % (text, flags, r.stderr))
-
-
 def check_errors(env):
     r = env.run("--help")
     check("--matrix-lr X" in r.stdout and "PRESETS" in r.stdout, "--help")
@@ -371,178 +245,6 @@ def check_build_revision(env):
     commit = re.sub(r"-dirty$", "", m.group(1)).split("-g")[-1]
     check(not other.startswith(commit), "recorded the current directory's repository: " + first)
     check(ours.stdout.strip().startswith(commit), "recorded %s, the source is at %s" % (commit, ours.stdout))
-
-
-def check_mpi(env, have_mpi):
-    if not have_mpi:
-        print("SKIP: golf-train built without MPI")
-        sys.exit(SKIP)
-    mpirun = shutil.which("mpirun")
-    if not mpirun:
-        print("SKIP: mpirun not found")
-        sys.exit(SKIP)
-    k = 8
-    common = ["--iterations", str(k), "--warmdown-iters", "4", "--train-log-every", "1", "--val-loss-every", "4",
-              "--checkpoint-every", "0", "--train-batch-tokens", "2048"]
-    one = os.path.join(env.tmp, "mpi_one")
-    env.run(*env.tiny(one, *common, "--grad-accum", "2"))
-    two = os.path.join(env.tmp, "mpi_two")
-    # Open MPI keeps allocations until exit (its plugins, MPI_Init's tables): under the sanitizer build the leak
-    # checker would fail every rank, so it is off for this check only (golf-train's own allocations are checked by
-    # the single-process checks).
-    asan = os.environ.get("ASAN_OPTIONS", "")
-    mpi_env = dict(os.environ, OMP_WAIT_POLICY="passive", ASAN_OPTIONS=(asan + ":" if asan else "") + "detect_leaks=0",
-                   # shared-memory transport without the ptrace-based single copy that containers forbid
-                   OMPI_MCA_btl="self,vader", OMPI_MCA_btl_vader_single_copy_mechanism="none")
-    cmd = [mpirun, "--allow-run-as-root", "--oversubscribe", "-np", "2", "-x", "OMP_WAIT_POLICY", "-x", "ASAN_OPTIONS",
-           env.train] + env.tiny(two, *common, "--grad-accum", "1", "--comm", "mpi")
-    r = subprocess.run(cmd, capture_output=True, text=True, env=mpi_env)
-    check(r.returncode == 0, "mpirun failed (%d):\n%s\n%s" % (r.returncode, r.stdout[-3000:], r.stderr[-3000:]))
-    check("2 ranks" in r.stdout and "2 ranks x 1 micro-steps" in r.stdout, "not a 2-rank run:\n" + r.stdout[:3000])
-    check(r.stdout.count("step:1/%d train_loss" % k) == 1, "only rank 0 may log")
-    a, b = train_losses(read_metrics(one)), train_losses(read_metrics(two))
-    check([s for s, _, _ in a] == [s for s, _, _ in b], "steps differ")
-    worst_loss = max(abs(x[1] - y[1]) / abs(x[1]) for x, y in zip(a, b))
-    va, vb = val_losses(read_metrics(one)), val_losses(read_metrics(two))
-    worst_val = max(abs(x[2] - y[2]) for x, y in zip(va, vb))
-    pa, pb = read_params(os.path.join(one, "final.safetensors")), read_params(os.path.join(two, "final.safetensors"))
-    worst_param, scale = 0.0, 0.0
-    for name in pa:
-        for x, y in zip(pa[name], pb[name]):
-            worst_param = max(worst_param, abs(x - y))
-            scale = max(scale, abs(x))
-    print("mpi: %d steps, 1 rank x 2 micro-batches vs 2 ranks x 1: max rel train-loss diff %.2e, max val_bpb diff "
-          "%.2e, max |param diff| %.2e (max |param| %.3f)" % (k, worst_loss, worst_val, worst_param, scale))
-    check(worst_loss < 1e-4, "train losses differ by %.3e (relative)" % worst_loss)
-    check(worst_val < 1e-4, "val_bpb differs by %.3e" % worst_val)
-    check(worst_param < 1e-3 * max(scale, 1.0), "parameters differ by %.3e" % worst_param)
-
-
-def mpirun_cmd(env, n):
-    """mpirun for n local ranks as root in a container, or None (the caller skips) when MPI is missing."""
-    mpirun = shutil.which("mpirun")
-    if not mpirun:
-        return None, None
-    asan = os.environ.get("ASAN_OPTIONS", "")
-    mpi_env = dict(os.environ, OMP_WAIT_POLICY="passive", ASAN_OPTIONS=(asan + ":" if asan else "") + "detect_leaks=0",
-                   OMPI_MCA_btl="self,vader", OMPI_MCA_btl_vader_single_copy_mechanism="none")
-    return [mpirun, "--allow-run-as-root", "--oversubscribe", "-np", str(n), "-x", "OMP_WAIT_POLICY", "-x",
-            "ASAN_OPTIONS", env.train], mpi_env
-
-
-def run_ranks(env, n, flags):
-    cmd, mpi_env = mpirun_cmd(env, n)
-    r = subprocess.run(cmd + [str(f) for f in flags] + ["--comm", "mpi"], capture_output=True, text=True, env=mpi_env)
-    check(r.returncode == 0,
-          "mpirun -np %d failed (%d):\n%s\n%s" % (n, r.returncode, r.stdout[-3000:], r.stderr[-3000:]))
-    return r
-
-
-def read_f32(path, prefix):
-    """The F32 tensors of a safetensors file whose names start with prefix -> {name: tuple of floats}."""
-    return {name: struct.unpack("<%df" % (len(b) // 4), b) for name, b in read_tensors(path).items()
-            if name.startswith(prefix)}
-
-
-def max_rel_diff(a, b):
-    """max |a - b| over all tensors, relative to max |a| (at least 1e-12), and that scale."""
-    worst, scale = 0.0, 1e-12
-    check(sorted(a) == sorted(b), "different tensors: %s vs %s" % (sorted(a)[:4], sorted(b)[:4]))
-    for name in a:
-        for x, y in zip(a[name], b[name]):
-            worst = max(worst, abs(x - y))
-            scale = max(scale, abs(x))
-    return worst / scale, scale
-
-
-def check_mpi_shard(env, have_mpi):
-    if not have_mpi or not shutil.which("mpirun"):
-        print("SKIP: golf-train built without MPI, or mpirun not found")
-        sys.exit(SKIP)
-    k = 8
-    common = ["--iterations", str(k), "--warmdown-iters", "4", "--train-log-every", "1", "--val-loss-every", "4",
-              "--checkpoint-every", "4", "--train-batch-tokens", "2304"]
-    one = os.path.join(env.tmp, "shard_one")
-    env.run(*env.tiny(one, *common, "--grad-accum", "6"))
-    ckpt = lambda out, step: os.path.join(out, "checkpoints", "step_%08d.safetensors" % step)
-    ref_momentum = read_f32(ckpt(one, 4), "muon.momentum.")
-    check(len(ref_momentum) > 0, "no muon.momentum.* tensors in the checkpoint")
-
-    def agrees(out, what):  # against ref_params / ref_losses, set below before each use
-        losses = train_losses(read_metrics(out))
-        check([s for s, _, _ in losses] == [s for s, _, _ in ref_losses], what + ": steps differ")
-        worst_loss = max(abs(x[1] - y[1]) / abs(x[1]) for x, y in zip(ref_losses, losses))
-        worst_param, scale = max_rel_diff(ref_params, read_params(os.path.join(out, "final.safetensors")))
-        print("%s: max rel train-loss diff %.2e, max |param diff| %.2e of max |param| %.3f" %
-              (what, worst_loss, worst_param * scale, scale))
-        check(worst_loss < 1e-4, "%s: train losses differ by %.3e (relative)" % (what, worst_loss))
-        check(worst_param * scale < 1e-3 * max(scale, 1.0),
-              "%s: parameters differ by %.3e" % (what, worst_param * scale))
-
-    ref_params = read_params(os.path.join(one, "final.safetensors"))
-    ref_losses = train_losses(read_metrics(one))
-    for n, accum in ((2, 3), (3, 2)):
-        out = os.path.join(env.tmp, "shard_np%d" % n)
-        r = run_ranks(env, n, env.tiny(out, *common, "--grad-accum", str(accum)))
-        check("Muon sharded over %d ranks" % n in r.stdout, "no sharded-Muon line in the log:\n" + r.stdout[:3000])
-        agrees(out, "%d ranks (sharded Muon) vs 1 rank" % n)
-        # Momentum lives on each matrix's owner; the checkpoint must hold all of it (gathered to rank 0).
-        worst, scale = max_rel_diff(ref_momentum, read_f32(ckpt(out, 4), "muon.momentum."))
-        print("%d ranks: checkpoint momentum max rel diff %.2e (max |m| %.3e)" % (n, worst, scale))
-        check(worst < 1e-3, "%d ranks: checkpoint Muon momentum differs from 1 rank's by %.3e (relative)" % (n, worst))
-
-    # A checkpoint written by 2 ranks resumes at 1 and at 4 ranks. The loader's stream position depends on ranks x
-    # micro-batches (each micro-batch reads one token past its span, as the challenge's loader does), and a resume
-    # keeps --grad-accum, so these runs set it automatic (0: 8 / ranks): 8 micro-batches of 512 tokens per step at
-    # every world size, the same data as one rank straight.
-    auto = ["--iterations", str(k), "--warmdown-iters", "4", "--train-log-every", "1", "--val-loss-every", "4",
-            "--checkpoint-every", "0", "--train-batch-tokens", "4096", "--grad-accum", "0"]
-    straight = os.path.join(env.tmp, "shard_auto_one")
-    env.run(*env.tiny(straight, *auto))
-    ref_params = read_params(os.path.join(straight, "final.safetensors"))
-    ref_losses = train_losses(read_metrics(straight))
-    paused = os.path.join(env.tmp, "shard_paused")
-    run_ranks(env, 2, env.tiny(paused, *auto, "--pause-at-step", "4"))
-    check(not os.path.exists(os.path.join(paused, "final.safetensors")), "a paused run must not finish")
-    for n in (1, 4):
-        out = os.path.join(env.tmp, "shard_resume_np%d" % n)
-        shutil.copytree(paused, out)
-        flags = ["--out", out, "--resume", "--threads", "1"]
-        r = env.run(*flags) if n == 1 else run_ranks(env, n, flags)
-        check("resumed from" in r.stdout and "world size 2 -> %d" % n in r.stdout + r.stderr,
-              "no resume / world-size line:\n" + r.stdout[:3000] + r.stderr[:2000])
-        agrees(out, "paused at 2 ranks, resumed at %d" % n)
-
-
-def check_launch_env(env):
-    out = os.path.join(env.tmp, "launch_env")
-    torchrun = {"RANK": "1", "WORLD_SIZE": "2", "LOCAL_RANK": "1", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "29500"}
-    r = env.run(*env.tiny(out, "--iterations", "2"), expect=1, env_extra=torchrun)
-    check("WORLD_SIZE=2" in r.stderr and "mpirun" in r.stderr and "--backend cuda" in r.stderr,
-          "no WORLD_SIZE message:\n" + r.stderr)
-    check(not os.path.exists(os.path.join(out, "run.log")), "a refused rank must not start a run")
-    # --gpus N starts the ranks itself: refused inside a job a launcher started, with the CPU backend, with --device.
-    r = env.run(*env.tiny(out, "--gpus", "2"), expect=2, env_extra=torchrun)
-    check("already rank 1 of a job started by torchrun environment" in r.stderr, "--gpus inside a job:\n" + r.stderr)
-    expect_error(env, env.tiny(out, "--gpus", "2", "--backend", "cpu"), 2, "the CPU trainer runs data parallel under mpirun")
-    expect_error(env, env.tiny(out, "--gpus", "2", "--device", "cuda:1"), 2, "each rank drives its own GPU")
-    expect_error(env, env.tiny(out, "--gpus", "2", "--comm", "single"), 2, "join over NCCL; drop --comm")
-    expect_error(env, env.tiny(out, "--gpus", "0"), 2, "--gpus")
-    expect_error(env, env.tiny(out, "--gpus", "two"), 2, "--gpus")
-    check(not os.path.exists(os.path.join(out, "run.log")), "a refused --gpus must not start a run")
-    env.run(*env.tiny(out, "--iterations", "2", "--comm", "single"), env_extra=torchrun)
-    print("launch_env: WORLD_SIZE=2 without MPI refused; --comm single overrides; --gpus misuse refused (exit 2)")
-
-
-def read_tensors(path):
-    """Every F32 tensor of a safetensors file -> {name: bytes}."""
-    header = safetensors_header(path)
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        f.seek(8 + n)
-        blob = f.read()
-    return {name: blob[t["data_offsets"][0]:t["data_offsets"][1]] for name, t in header.items()
-            if name != "__metadata__"}
 
 
 def check_ema(env):
@@ -673,37 +375,24 @@ def check_export_auto(env):
     print("export_auto: GPTQ + auto recipe at the end of golf-train")
 
 
+CHECKS = {"e2e": check_e2e, "resume": check_resume, "signal": check_signal, "errors": check_errors,
+          "ema": check_ema, "stop": check_stop, "export_auto": check_export_auto}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("check", choices=["e2e", "resume", "signal", "errors", "mpi", "mpi_shard", "launch_env", "ema",
-                                      "stop", "backend", "export_auto"])
+    ap.add_argument("check", choices=sorted(list(CHECKS) + ["backend"]))
     ap.add_argument("--golf-train", required=True)
     ap.add_argument("--golf-data", required=True)
     ap.add_argument("--source-dir", required=True)
-    ap.add_argument("--have-mpi", type=int, default=1)
     ap.add_argument("--have-cuda-trainer", type=int, default=0)
     args = ap.parse_args()
     env = Env(args)
     try:
-        if args.check == "e2e":
-            check_e2e(env)
-        elif args.check == "resume":
-            check_resume(env)
-        elif args.check == "signal":
-            check_signal(env)
-        elif args.check == "errors":
-            check_errors(env)
-        elif args.check == "launch_env":
-            check_launch_env(env)
-        elif args.check == "mpi_shard":
-            check_mpi_shard(env, args.have_mpi)
-        elif args.check in ("ema", "stop", "backend", "export_auto"):
-            if args.check == "backend":
-                check_backend(env, args.have_cuda_trainer)
-            else:
-                {"ema": check_ema, "stop": check_stop, "export_auto": check_export_auto}[args.check](env)
+        if args.check == "backend":
+            check_backend(env, args.have_cuda_trainer)
         else:
-            check_mpi(env, args.have_mpi)
+            CHECKS[args.check](env)
     finally:
         if not os.environ.get("GOLF_KEEP_TMP"):
             env.cleanup()
