@@ -91,6 +91,14 @@ Status run_nccl(const SelftestOptions& opt, std::vector<CheckResult>* out) {
                        !comm->broadcast(bytes.data(), 1, 1).ok();
   out->push_back(row("host collectives (staged)", "300000 fp32, 3 fp64, 5000 bytes", host_ok,
                      "sum/max/broadcast identities; root 1 refused"));
+  // The watchdog: quiet through all of the above (a 1 s timeout, far above these collectives); after an abort
+  // (what it does to a hung communicator) every collective is refused instead of touching the freed communicator.
+  comm->set_collective_timeout(1);
+  GOLF_RETURN_IF_ERROR(comm->barrier());
+  comm->abort_job(1);
+  const Status after = comm->barrier();
+  out->push_back(row("watchdog quiet, then abort", "barrier after ncclCommAbort", !after.ok(),
+                     after.ok() ? "a collective ran on an aborted communicator" : after.message()));
   for (cudaEvent_t e : ready) cudaEventDestroy(e);
   cudaStreamDestroy(compute);
   return Status::Ok();

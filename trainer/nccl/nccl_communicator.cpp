@@ -3,7 +3,9 @@
 #include "nccl_communicator.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
+#include <thread>
 
 #include "cuda_common.h"    // defines: GOLF_CUDA_CHECK
 #include "tcp_bootstrap.h"  // defines: tcp_broadcast_blob
@@ -52,20 +54,68 @@ Status NcclCommunicator::create(const NcclSetup& setup, std::unique_ptr<NcclComm
   GOLF_RETURN_IF_ERROR(c->nccl_status(ncclCommInitRank(&c->comm_, c->world_, id, c->rank_), "ncclCommInitRank"));
   GOLF_CUDA_CHECK(cudaStreamCreateWithFlags(&c->stream_, cudaStreamNonBlocking));
   GOLF_CUDA_CHECK(cudaEventCreateWithFlags(&c->done_, cudaEventDisableTiming));
+  GOLF_CUDA_CHECK(cudaEventCreateWithFlags(&c->watched_, cudaEventDisableTiming));
   c->staging_bytes_ = std::max<size_t>(setup.staging_bytes, 256);
   GOLF_CUDA_CHECK(cudaMalloc(&c->staging_, c->staging_bytes_));
+  c->start_watchdog(setup.collective_timeout_seconds);
   *out = std::move(c);
   return Status::Ok();
 }
 
+void NcclCommunicator::start_watchdog(double timeout_seconds) {
+  launch::CollectiveWatchdog::Hooks h;
+  // The hooks take nccl_mu_ with try_lock: a rank thread stuck for seconds inside an NCCL call must not stall the
+  // watchdog (the error poll skips a turn; the abort goes ahead after 5 s, since that thread will not return).
+  h.async_error = [this]() -> std::string {
+    std::unique_lock<std::mutex> lock(nccl_mu_, std::try_to_lock);
+    if (!lock || !comm_) return "";
+    ncclResult_t async = ncclSuccess;
+    if (ncclCommGetAsyncError(comm_, &async) != ncclSuccess || async == ncclSuccess || async == ncclInProgress)
+      return "";
+    return std::string("NCCL asynchronous error: ") + ncclGetErrorString(async) +
+           " (a peer rank failed or the network broke)";
+  };
+  h.queued_work_done = [this] {
+    cudaSetDevice(device_);  // the watchdog's thread starts on device 0
+    return cudaEventQuery(watched_) != cudaErrorNotReady;
+  };
+  h.abort = [this] {
+    std::unique_lock<std::mutex> lock(nccl_mu_, std::defer_lock);
+    for (int i = 0; i < 500 && !lock.try_lock(); i++) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (comm_) ncclCommAbort(comm_);
+    comm_ = nullptr;
+  };
+  watchdog_ = std::make_unique<launch::CollectiveWatchdog>(
+      "NCCL rank " + std::to_string(rank_) + " of " + std::to_string(world_), std::move(h), timeout_seconds);
+}
+
 NcclCommunicator::~NcclCommunicator() {
-  if (comm_) {
-    if (stream_) cudaStreamSynchronize(stream_);
-    ncclCommDestroy(comm_);
-  }
+  // Work still queued finishes first (the watchdog still guards the wait), then the watchdog stops.
+  if (stream_) cudaStreamSynchronize(stream_);
+  watchdog_.reset();
+  if (comm_) ncclCommDestroy(comm_);
   if (staging_) cudaFree(staging_);
   if (done_) cudaEventDestroy(done_);
+  if (watched_) cudaEventDestroy(watched_);
   if (stream_) cudaStreamDestroy(stream_);
+}
+
+Status NcclCommunicator::usable() const {
+  if (comm_) return Status::Ok();
+  const std::string why = watchdog_ ? watchdog_->failure() : std::string();
+  return Status(StatusCode::io_error, why.empty() ? "NCCL rank " + std::to_string(rank_) + ": the communicator was "
+                                                    "aborted"
+                                                  : why);
+}
+
+Status NcclCommunicator::watch(const std::string& what) {
+  GOLF_CUDA_CHECK(cudaEventRecord(watched_, stream_));
+  watchdog_->queued(what);
+  return Status::Ok();
+}
+
+void NcclCommunicator::set_collective_timeout(double seconds) {
+  if (watchdog_) watchdog_->set_timeout(seconds);
 }
 
 std::string NcclCommunicator::describe() const {
@@ -81,12 +131,24 @@ Status NcclCommunicator::host_collective(void* data, size_t count, size_t elem_b
   uint8_t* p = (uint8_t*)data;
   for (size_t done = 0; done < count;) {
     const size_t n = std::min(chunk, count - done);
-    GOLF_CUDA_CHECK(cudaMemcpyAsync(staging_, p + done * elem_bytes, n * elem_bytes, cudaMemcpyHostToDevice, stream_));
-    const ncclResult_t r = root < 0 ? ncclAllReduce(staging_, staging_, n, type, op, comm_, stream_)
-                                    : ncclBroadcast(staging_, staging_, n, type, root, comm_, stream_);
-    GOLF_RETURN_IF_ERROR(nccl_status(r, what));
-    GOLF_CUDA_CHECK(cudaMemcpyAsync(p + done * elem_bytes, staging_, n * elem_bytes, cudaMemcpyDeviceToHost, stream_));
+    {
+      std::lock_guard<std::mutex> lock(nccl_mu_);
+      GOLF_RETURN_IF_ERROR(usable());
+      GOLF_CUDA_CHECK(
+          cudaMemcpyAsync(staging_, p + done * elem_bytes, n * elem_bytes, cudaMemcpyHostToDevice, stream_));
+      const ncclResult_t r = root < 0 ? ncclAllReduce(staging_, staging_, n, type, op, comm_, stream_)
+                                      : ncclBroadcast(staging_, staging_, n, type, root, comm_, stream_);
+      GOLF_RETURN_IF_ERROR(nccl_status(r, what));
+      GOLF_RETURN_IF_ERROR(watch(what));
+      GOLF_CUDA_CHECK(
+          cudaMemcpyAsync(p + done * elem_bytes, staging_, n * elem_bytes, cudaMemcpyDeviceToHost, stream_));
+    }
+    // Outside the lock: a hung peer keeps this wait blocked until the watchdog aborts the communicator.
     GOLF_CUDA_CHECK(cudaStreamSynchronize(stream_));
+    {
+      std::lock_guard<std::mutex> lock(nccl_mu_);
+      GOLF_RETURN_IF_ERROR(usable());  // aborted meanwhile: the bytes copied back are not a result
+    }
     done += n;
   }
   return Status::Ok();
@@ -110,20 +172,29 @@ Status NcclCommunicator::barrier() {
   return host_collective(&one, 1, sizeof(float), ncclFloat32, ncclSum, -1, "barrier (ncclAllReduce of one float)");
 }
 void NcclCommunicator::abort_job(int) {
+  std::lock_guard<std::mutex> lock(nccl_mu_);
   if (comm_) ncclCommAbort(comm_);
   comm_ = nullptr;
 }
 
 Status NcclCommunicator::all_reduce_avg_bucket(float* grads, const train_cpu::GradBucket& b, cudaEvent_t ready) {
+  std::lock_guard<std::mutex> lock(nccl_mu_);
+  GOLF_RETURN_IF_ERROR(usable());
   if (ready) GOLF_CUDA_CHECK(cudaStreamWaitEvent(stream_, ready, 0));
-  return nccl_status(ncclAllReduce(grads + b.begin, grads + b.begin, b.floats(), ncclFloat32, ncclAvg, comm_, stream_),
-                     "ncclAllReduce(avg, fp32, bucket " + b.name + ", " + std::to_string(b.floats()) + " floats)");
+  const std::string what =
+      "ncclAllReduce(avg, fp32, bucket " + b.name + ", " + std::to_string(b.floats()) + " floats)";
+  GOLF_RETURN_IF_ERROR(nccl_status(
+      ncclAllReduce(grads + b.begin, grads + b.begin, b.floats(), ncclFloat32, ncclAvg, comm_, stream_), what));
+  return watch(what);
 }
 
 Status NcclCommunicator::all_gather_bytes(const void* send, void* recv, size_t bytes, cudaEvent_t ready) {
+  std::lock_guard<std::mutex> lock(nccl_mu_);
+  GOLF_RETURN_IF_ERROR(usable());
   if (ready) GOLF_CUDA_CHECK(cudaStreamWaitEvent(stream_, ready, 0));
-  return nccl_status(ncclAllGather(send, recv, bytes, ncclUint8, comm_, stream_),
-                     "ncclAllGather(Muon updates, " + std::to_string(bytes) + " bytes per rank)");
+  const std::string what = "ncclAllGather(Muon updates, " + std::to_string(bytes) + " bytes per rank)";
+  GOLF_RETURN_IF_ERROR(nccl_status(ncclAllGather(send, recv, bytes, ncclUint8, comm_, stream_), what));
+  return watch(what);
 }
 
 Status NcclCommunicator::join(cudaStream_t stream) {
@@ -133,6 +204,8 @@ Status NcclCommunicator::join(cudaStream_t stream) {
 }
 
 Status NcclCommunicator::check_async() {
+  std::lock_guard<std::mutex> lock(nccl_mu_);
+  GOLF_RETURN_IF_ERROR(usable());
   ncclResult_t async = ncclSuccess;
   GOLF_RETURN_IF_ERROR(nccl_status(ncclCommGetAsyncError(comm_, &async), "ncclCommGetAsyncError"));
   return nccl_status(async, "asynchronous error (a peer rank failed or the network broke)");

@@ -11,8 +11,10 @@
 #include <nccl.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
 
+#include "collective_watchdog.h"      // defines: CollectiveWatchdog
 #include "communicator.h"             // defines: Communicator
 #include "cuda/device_collectives.h"  // defines: DeviceCollectives
 #include "launch_env.h"               // defines: LaunchEnv
@@ -25,6 +27,7 @@ struct NcclSetup {
   launch::LaunchEnv env;                   // who this rank is (launch_env_from_process)
   train::Communicator* mpi = nullptr;      // carries the id when env.mpi_bootstrap(); not owned
   double bootstrap_timeout_seconds = 300;  // TCP bootstrap: how long rank 0 waits for the others
+  double collective_timeout_seconds = 600; // the watchdog: how long a collective may wait (0: forever)
   size_t staging_bytes = 1 << 20;          // device buffer of the host collectives
 };
 
@@ -46,6 +49,8 @@ class NcclCommunicator final : public train::Communicator, public train_cuda::De
   // Aborts this rank's NCCL communicator, so the peers' next collective fails (NCCL reports the lost rank)
   // instead of hanging; the caller then exits.
   void abort_job(int exit_code) override;
+  // The watchdog's timeout from now on (0: forever).
+  void set_collective_timeout(double seconds) override;
 
   // ---- DeviceCollectives: the device data plane, asynchronous on comm_stream() ----
   int device() const override { return device_; }
@@ -63,6 +68,11 @@ class NcclCommunicator final : public train::Communicator, public train_cuda::De
 
  private:
   NcclCommunicator() = default;
+  // Under nccl_mu_, before every NCCL call: the watchdog's verdict once it has aborted the communicator.
+  Status usable() const;
+  // Under nccl_mu_, after every queued collective: the marker the watchdog polls, and its clock.
+  Status watch(const std::string& what);
+  void start_watchdog(double timeout_seconds);
   Status host_collective(void* data, size_t count, size_t elem_bytes, ncclDataType_t type, ncclRedOp_t op,
                          int root, const char* what);
   Status nccl_status(ncclResult_t r, const std::string& what) const;
@@ -74,6 +84,10 @@ class NcclCommunicator final : public train::Communicator, public train_cuda::De
   void* staging_ = nullptr;
   size_t staging_bytes_ = 0;
   std::string bootstrap_;  // "MPI" or "TCP 10.0.0.1:29500"
+  // comm_ is used by this rank's thread and aborted by the watchdog's: every NCCL call holds nccl_mu_.
+  mutable std::mutex nccl_mu_;
+  cudaEvent_t watched_ = nullptr;  // recorded on stream_ after each collective (the watchdog's marker)
+  std::unique_ptr<launch::CollectiveWatchdog> watchdog_;  // after the members its hooks use
 };
 
 }  // namespace golf::train_nccl

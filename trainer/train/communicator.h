@@ -35,6 +35,9 @@ class Communicator {
   // leaves the others waiting in their next collective forever. The single-process version returns (the caller
   // then exits).
   virtual void abort_job(int exit_code) = 0;
+  // How long a collective may wait for the other ranks before the job is ended (NCCL's watchdog, for a peer that
+  // hangs without exiting; 0: forever). MPI and the single process ignore it: mpirun ends a job whose rank exits.
+  virtual void set_collective_timeout(double seconds) { (void)seconds; }
   // Sum, then multiply by 1/world_size (DDP's gradient average).
   Status all_reduce_avg(float* data, size_t count);
 };

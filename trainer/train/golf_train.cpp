@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<Communicator> mpi, comm;  // comm is destroyed first (NCCL before the MPI that bootstrapped it)
   st = make_train_communicator(args.options, &argc, &argv, &mpi, &comm);
   if (!st.ok()) return fail(nullptr, mpi.get(), st, 1);
+  comm->set_collective_timeout(args.options.collective_timeout);
   stop_signal_install();
 
   auto run = std::make_unique<TrainRun>();

@@ -303,6 +303,10 @@ const std::vector<Flag>& flag_table() {
       f.stored = false;
       t.push_back(f);
     }
+    t.push_back(real_flag("collective-timeout", &O::collective_timeout, 0.0, 1e9, false, "machine", C,
+                          "multi-GPU: end the job when a collective has waited this many seconds for the other "
+                          "ranks (a hung or dead peer; NCCL's asynchronous errors end it at once); 0: wait forever",
+                          "SECONDS"));
     {
       Flag f = make_flag("force", "", "machine",
                          "start even when the memory plan exceeds the machine's available memory");

@@ -97,6 +97,7 @@ struct TrainOptions {
   std::string device;              // cuda: "" (the rank's local GPU) or "cuda:N"
   bool force = false;              // start even when the memory plan exceeds the available memory (not stored)
   int gpus = 0;                    // > 0: start this many local GPU ranks (golf-train --gpus; not stored)
+  double collective_timeout = 600; // NCCL watchdog: seconds a collective may wait for the others (0: forever)
 
   // ---- export
   std::string export_recipe = "challenge";  // trainer/export/recipes.h

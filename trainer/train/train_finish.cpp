@@ -208,6 +208,9 @@ Status finish_rank0(TrainRun* run, const TrainOutcome& outcome, train_export::Ex
 }  // namespace
 
 Status train_finish(TrainRun* run, const TrainOutcome& outcome) {
+  // The other ranks now wait for rank 0's export (GPTQ calibration can take minutes) and for the slowest rank's
+  // score: no collective timeout from here on. A rank that dies still ends the job through its launcher.
+  run->comm->set_collective_timeout(0);
   const bool rank0 = run->comm->rank() == 0;
   train_export::ExportReport er;
   train_export::ArtifactSummary sum;
