@@ -119,6 +119,15 @@ Status run_speed(const SelftestOptions& opt, std::vector<CheckResult>* out) {
   const double rest = step_ms - kMicro * (fwd + bwd);
   out->push_back(speed_row("phase: optimizer + host (remainder)", rest, true,
                            "Muon NS5 + Adam + bf16 copy + loss read-back"));
+  // The backend's own per-phase events (golf-train's "phases" line) for the last step: consistent with each other.
+  train::StepPhases ph;
+  const bool measured = b->step_phases(&ph);
+  const bool consistent = measured && ph.forward_backward > 0 && ph.optimizer > 0 && ph.ema >= 0 &&
+                          ph.forward_backward + ph.optimizer + ph.ema <= ph.step * 1.001 + 0.01 &&
+                          ph.allreduce_window < 0;  // one GPU: no all-reduce
+  std::snprintf(note, sizeof note, "forward+backward %.2f, optimizer %.2f, ema %.2f ms (one rank: no all-reduce)",
+                ph.forward_backward, ph.optimizer, ph.ema);
+  out->push_back(speed_row("phases (backend events), last step", ph.step, consistent, note));
   std::printf("golf-gpu-selftest: baseline step %.1f ms, %.0f tokens/s, MFU %.1f%%\n", step_ms, tok_s, 100 * mfu);
   return Status::Ok();
 }

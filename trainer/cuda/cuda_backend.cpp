@@ -23,6 +23,7 @@
 #include "model.h"          // defines: DeviceModel, device_model_init, model_forward, model_backward
 #include "muon.h"           // defines: newton_schulz5, MuonNsScratch, muon_ns_scratch_bytes
 #include "muon_momentum.h"  // defines: muon_nesterov, muon_normalize, muon_apply
+#include "step_timing.h"    // defines: StepTiming
 #include "weights.h"        // defines: ema_update, weights_to_bf16
 
 namespace golf::train_cuda {
@@ -79,6 +80,7 @@ class CudaBackend final : public train::TrainBackend {
     }
     GOLF_CUDA_CHECK(cudaMemset(arena_, 0, plan_.total));
     GOLF_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+    GOLF_RETURN_IF_ERROR(timing_.init());
     // cuBLASLt: one plan per shape of the step, in the arena's workspace.
     const MemoryRegion* ws = plan_.find("gemm.workspace");
     const int tokens = setup_.train_rows * setup_.seq_len;
@@ -124,6 +126,10 @@ class CudaBackend final : public train::TrainBackend {
   }
   const train_cpu::ParamLayout& layout() const override { return host_.layout; }
   std::string score_device() const override { return "cuda:" + std::to_string(device_); }
+  bool step_phases(train::StepPhases* out) const override {
+    *out = phases_;
+    return phases_.step >= 0;
+  }
   MemoryReport memory() const override {
     MemoryReport r;
     r.where = "cuda:" + std::to_string(device_) + " (" + device_name_ + ")";
@@ -158,6 +164,7 @@ class CudaBackend final : public train::TrainBackend {
     if (setup_.grad_clip_norm > 0)
       return Status(StatusCode::unsupported, "train_step (cuda): gradient clipping is not implemented on the GPU yet");
     const size_t total = host_.layout.total, micro_tokens = (size_t)batch.rows * batch.T;
+    GOLF_RETURN_IF_ERROR(timing_.begin(stream_));
     GOLF_CUDA_CHECK(cudaMemsetAsync(model_.grads, 0, total * sizeof(float), stream_));
     for (int m = 0; m < batch.micro; m++) {
       if (m > 0 && should_stop && should_stop()) {
@@ -171,12 +178,16 @@ class CudaBackend final : public train::TrainBackend {
         GOLF_RETURN_IF_ERROR(model_backward(&model_, stream_, [this](int l) { return all_reduce_bucket(layer_bucket_[l]); }));
         for (size_t b = 0; b < buckets_.buckets.size(); b++)
           if (buckets_.buckets[b].layer < 0) GOLF_RETURN_IF_ERROR(all_reduce_bucket((int)b));
+        GOLF_RETURN_IF_ERROR(timing_.mark(StepTiming::backward_done, stream_));
         GOLF_RETURN_IF_ERROR(dp_->join(stream_));
       } else {
         GOLF_RETURN_IF_ERROR(model_backward(&model_, stream_));
       }
     }
+    GOLF_RETURN_IF_ERROR(timing_.mark(StepTiming::backward_done, stream_));  // one GPU: nothing to join
+    GOLF_RETURN_IF_ERROR(timing_.mark(StepTiming::joined, stream_));
     GOLF_RETURN_IF_ERROR(optimizer_step((float)lr_mul, step));
+    GOLF_RETURN_IF_ERROR(timing_.mark(StepTiming::optimized, stream_));
     if (ema_on()) {
       // As the CPU backend: until ema_start_step steps are done the EMA follows the parameters, then averages them.
       if (step + 1 <= setup_.ema_start_step)
@@ -184,11 +195,13 @@ class CudaBackend final : public train::TrainBackend {
       else
         GOLF_RETURN_IF_ERROR(ema_update(ema_, model_.params, total, setup_.ema_decay, stream_));
     }
+    GOLF_RETURN_IF_ERROR(timing_.mark(StepTiming::end, stream_));
     // The step's one host synchronisation: the micro-batches' losses.
     std::vector<double> losses(batch.micro);
     GOLF_CUDA_CHECK(cudaMemcpyAsync(losses.data(), model_.losses, batch.micro * sizeof(double),
                                     cudaMemcpyDeviceToHost, stream_));
     GOLF_CUDA_CHECK(cudaStreamSynchronize(stream_));
+    GOLF_RETURN_IF_ERROR(timing_.read(&phases_));
     double sum = 0;
     for (double l : losses) sum += l;  // in micro-batch order, as the CPU backend
     if (world_ > 1) GOLF_RETURN_IF_ERROR(setup_.comm->all_reduce_sum(&sum, 1));
@@ -335,6 +348,7 @@ class CudaBackend final : public train::TrainBackend {
 
   // Bucket b's average over the ranks, queued on the communicator's stream after what stream_ has done so far.
   Status all_reduce_bucket(int b) {
+    GOLF_RETURN_IF_ERROR(timing_.mark(StepTiming::first_bucket, stream_));
     GOLF_CUDA_CHECK(cudaEventRecord(bucket_ready_[(size_t)b], stream_));
     return dp_->all_reduce_avg_bucket(model_.grads, buckets_.buckets[(size_t)b], bucket_ready_[(size_t)b]);
   }
@@ -362,6 +376,7 @@ class CudaBackend final : public train::TrainBackend {
                                       cudaMemcpyDeviceToDevice, stream_));
     }
     GOLF_CUDA_CHECK(cudaEventRecord(slab_ready_, stream_));
+    GOLF_RETURN_IF_ERROR(timing_.mark(StepTiming::muon_ready, stream_));
     GOLF_RETURN_IF_ERROR(dp_->all_gather_bytes(mine, slabs_, slab * sizeof(T), slab_ready_));
     GOLF_RETURN_IF_ERROR(dp_->join(stream_));
     for (size_t i = 0; i < host_.layout.tensors.size(); i++) {
@@ -437,6 +452,8 @@ class CudaBackend final : public train::TrainBackend {
   train_cpu::MuonShardPlan shards_;
   T* slabs_ = nullptr;                       // (world, muon_slab_elems) Muon updates, from the arena
   cudaEvent_t slab_ready_ = nullptr;
+  StepTiming timing_;           // the phase marks of each step
+  train::StepPhases phases_;    // the last step's, read after its synchronisation
 };
 
 Status parse_device(const std::string& text, int* device) {

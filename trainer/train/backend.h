@@ -73,6 +73,18 @@ struct StepBatch {
   int micro = 1, rows = 1, T = 1;
 };
 
+// The last step's phases on the device, in ms, from events on its streams (the CPU backend does not measure them).
+// -1: not in this step (one rank has no all-reduce; unsharded Muon has no phase of its own).
+struct StepPhases {
+  double forward_backward = -1;   // step start -> the last micro-batch's backward done
+  double allreduce_window = -1;   // the first gradient bucket ready -> every bucket averaged (joined)
+  double allreduce_exposed = -1;  // backward done -> joined: the part of the all-reduce the backward did not hide
+  double newton_schulz = -1;      // sharded Muon: joined -> this rank's matrices orthogonalized (slab ready)
+  double optimizer = -1;          // joined -> parameters updated (Newton–Schulz, all-gather, Adam)
+  double ema = -1;                // parameters updated -> EMA updated (0 without EMA)
+  double step = -1;               // step start -> end, on the device
+};
+
 class TrainBackend {
  public:
   virtual ~TrainBackend() = default;
@@ -84,6 +96,11 @@ class TrainBackend {
   virtual MemoryReport memory() const = 0;
   // Where this rank's runtime scores the exported file after training: "cpu", or the GPU it trains on ("cuda:N").
   virtual std::string score_device() const { return "cpu"; }
+  // The last train_step's phases, where the backend measures them (false: it does not).
+  virtual bool step_phases(StepPhases* out) const {
+    (void)out;
+    return false;
+  }
 
   // Parameters from the seed (params_init; every rank the same), optimizer state and EMA reset.
   virtual Status init_params(uint64_t seed, const train_cpu::InitOptions& init) = 0;

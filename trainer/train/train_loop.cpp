@@ -119,6 +119,28 @@ Status write_checkpoint(TrainRun* run, const char* reason, std::string* path) {
   return Status::Ok();
 }
 
+// The device's per-phase line under a logged step (a backend that measures them): where the step's time goes and
+// how much of the gradient all-reduce the backward hid.
+void log_step_phases(TrainRun* run, const StepPhases& ph) {
+  std::string text = strprintf("phases step:%lld forward+backward %.2fms", (long long)run->step, ph.forward_backward);
+  if (ph.allreduce_window >= 0)
+    text += strprintf(", all-reduce %.2fms from the first bucket (%.2fms behind the backward, %.2fms exposed)",
+                      ph.allreduce_window, ph.allreduce_window - ph.allreduce_exposed, ph.allreduce_exposed);
+  if (ph.newton_schulz >= 0) text += strprintf(", newton-schulz %.2fms", ph.newton_schulz);
+  text += strprintf(", optimizer %.2fms, ema %.2fms, device step %.2fms", ph.optimizer, ph.ema, ph.step);
+  run->log.line(text);
+  run->log.event(JsonLine()
+                     .add("event", "phases")
+                     .add("step", run->step)
+                     .add("forward_backward_ms", ph.forward_backward)
+                     .add("allreduce_window_ms", ph.allreduce_window)
+                     .add("allreduce_exposed_ms", ph.allreduce_exposed)
+                     .add("newton_schulz_ms", ph.newton_schulz)
+                     .add("optimizer_ms", ph.optimizer)
+                     .add("ema_ms", ph.ema)
+                     .add("device_step_ms", ph.step));
+}
+
 }  // namespace
 
 Status train_loop(TrainRun* run, TrainOutcome* out) {
@@ -241,6 +263,8 @@ Status train_loop(TrainRun* run, TrainOutcome* out) {
                          .add("step_avg_ms", step_avg)
                          .add("tok_s", tok_s)
                          .add("tokens_seen", run->tokens_seen));
+      StepPhases ph;
+      if (run->backend->step_phases(&ph)) log_step_phases(run, ph);
     }
   }
   out->steps = run->step;
